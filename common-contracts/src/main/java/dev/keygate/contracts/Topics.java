@@ -1,0 +1,20 @@
+package dev.keygate.contracts;
+
+/**
+ * Kafka topic names shared by producers and consumers. Each topic carries one family of wire types;
+ * a breaking change gets a new topic version beside the old one.
+ */
+public final class Topics {
+
+    /** {@link dev.keygate.contracts.usage.v1.UsageRecorded}, keyed by the billed subject (tenant/user). */
+    public static final String USAGE_RECORDED = "keygate.usage.recorded.v1";
+
+    /**
+     * {@link dev.keygate.contracts.admin.v1.ProxyKeyEvent}s relayed from admin-service's outbox, keyed by
+     * proxy key id. Compacted: the last event per key is its current state.
+     */
+    public static final String ADMIN_PROXY_KEYS = "keygate.admin.proxy-keys.v1";
+
+    private Topics() {
+    }
+}

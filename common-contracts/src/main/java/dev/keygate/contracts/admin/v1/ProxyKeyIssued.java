@@ -1,0 +1,34 @@
+package dev.keygate.contracts.admin.v1;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * A proxy key was created (wire type {@code proxy-key.issued}). Carries the key's hash, never the key.
+ *
+ * @param providers providers the key may call; empty means all
+ * @param expiresAt when the key stops working, {@code null} for never
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ProxyKeyIssued(UUID eventId, int version, Instant occurredAt, UUID keyId, String tenantId,
+                             String userId, String keyHash, String hint, List<String> providers,
+                             Instant expiresAt) implements ProxyKeyEvent {
+
+    public static final String TYPE = "proxy-key.issued";
+
+    public ProxyKeyIssued {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(keyId, "keyId");
+        Objects.requireNonNull(tenantId, "tenantId");
+        Objects.requireNonNull(userId, "userId");
+        Objects.requireNonNull(keyHash, "keyHash");
+        version = version == 0 ? VERSION : version;
+        providers = providers == null ? List.of() : List.copyOf(providers);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.keygate.contracts;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
+import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
+import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
+import dev.keygate.contracts.usage.v1.TokenUsage;
+import dev.keygate.contracts.usage.v1.UsageRecorded;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Every golden sample of every version still parses into the current records, and what the current records
+ * write still validates against the checked-in schema. Services read with FAIL_ON_UNKNOWN_PROPERTIES on, as
+ * Spring Boot configures Jackson 3, so the records themselves must tolerate unknown fields.
+ */
+class ContractCompatibilityTest {
+
+    private static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+    private static final ObjectMapper SCHEMA_READER = new ObjectMapper();
+
+    static Stream<Path> usageGoldens() throws Exception {
+        return golden("usage/usage-recorded.v1");
+    }
+
+    static Stream<Path> proxyKeyGoldens() throws Exception {
+        return golden("admin/proxy-key.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("usageGoldens")
+    void everyUsageGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        UsageRecorded event = MAPPER.readValue(json, UsageRecorded.class);
+
+        assertThat(event.type()).isEqualTo(UsageRecorded.TYPE);
+        assertThat(event.version()).isEqualTo(1);
+        assertThat(validate("usage-recorded.v1", json)).isEmpty();
+        assertThat(validate("usage-recorded.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("proxyKeyGoldens")
+    void everyProxyKeyGoldenParsesIntoItsFactAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        ProxyKeyEvent event = MAPPER.readValue(json, ProxyKeyEvent.class);
+
+        String expectedType = SCHEMA_READER.readTree(json).get("type").asText();
+        assertThat(event).isInstanceOf(expectedType.equals(ProxyKeyIssued.TYPE) ? ProxyKeyIssued.class
+                : ProxyKeyRevoked.class);
+        assertThat(validate("proxy-key-event.v1", json)).isEmpty();
+        assertThat(validate("proxy-key-event.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @Test
+    void fullUsageSampleKeepsEveryField() throws IOException {
+        UsageRecorded event = MAPPER.readValue(goldenText("usage/usage-recorded.v1/full.json"), UsageRecorded.class);
+
+        assertThat(event.usage()).isEqualTo(new TokenUsage(2100, 87, 2048, 0, 0));
+        assertThat(event.region()).isEqualTo("eu-west-1");
+        assertThat(event.firstByteMs()).isEqualTo(212L);
+        assertThat(event.streamed()).isTrue();
+        assertThat(event.subjectKey()).isEqualTo("acme/0f1d2c3b-4a59-4e68-9d7c-8b9a0f1e2d3c");
+    }
+
+    @Test
+    void writtenEventRoundTripsAndCarriesTypeAndVersion() throws IOException {
+        UsageRecorded event = new UsageRecorded(UUID.randomUUID(), null, 0, Instant.parse("2026-11-21T10:00:00Z"),
+                "local", "acme", "alice", "proxy_key", UUID.randomUUID().toString(), "openai", "gpt-4o-mini",
+                "chat.completions", false, 200, new TokenUsage(10, 5, 0, 0, 0), 12, 8L, null);
+
+        String json = MAPPER.writeValueAsString(event);
+
+        assertThat(json).contains("\"type\":\"usage.recorded\"", "\"version\":1", "\"occurredAt\":\"2026-11-21T10:00:00Z\"");
+        assertThat(MAPPER.readValue(json, UsageRecorded.class)).isEqualTo(event);
+        assertThat(validate("usage-recorded.v1", json)).isEmpty();
+    }
+
+    @Test
+    void schemaRejectsAnEventWithoutTenant() throws IOException {
+        String json = goldenText("usage/usage-recorded.v1/minimal.json").replace("\"tenantId\": \"acme\",", "");
+
+        assertThat(validate("usage-recorded.v1", json)).isNotEmpty();
+    }
+
+    @Test
+    void unknownProxyKeyFactIsRefusedRatherThanGuessed() {
+        String json = """
+                {"type":"proxy-key.exploded","eventId":"%s","version":1,"occurredAt":"2026-11-21T10:00:00Z",
+                 "keyId":"%s","tenantId":"acme","keyHash":"%s"}""".formatted(UUID.randomUUID(), UUID.randomUUID(),
+                "a".repeat(64));
+
+        assertThatThrownBy(() -> MAPPER.readValue(json, ProxyKeyEvent.class))
+                .hasMessageContaining("proxy-key.exploded");
+    }
+
+    @Test
+    void issuedEventNeverCarriesAProxyKey() throws IOException {
+        ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), UUID.randomUUID(), "acme",
+                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null);
+
+        String json = MAPPER.writeValueAsString(issued);
+
+        assertThat(json).doesNotContain("px_").contains("\"type\":\"proxy-key.issued\"");
+    }
+
+    private static Set<ValidationMessage> validate(String schemaName, String json) throws IOException {
+        try (InputStream schema = ContractCompatibilityTest.class.getResourceAsStream(
+                "/schemas/" + schemaName + ".schema.json")) {
+            JsonSchema jsonSchema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
+            return jsonSchema.validate(SCHEMA_READER.readTree(json));
+        }
+    }
+
+    private static Stream<Path> golden(String folder) throws IOException, URISyntaxException {
+        Path dir = Path.of(ContractCompatibilityTest.class.getResource("/golden/" + folder).toURI());
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+        }
+        assertThat(files).as("golden samples in " + folder).isNotEmpty();
+        return files.stream();
+    }
+
+    private static String goldenText(String relative) throws IOException {
+        try (InputStream in = ContractCompatibilityTest.class.getResourceAsStream("/golden/" + relative)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+}
