@@ -276,20 +276,20 @@ public final class TestKeycloak {
     private static TestKeycloak start() {
         Path home = keycloakHome();
         Path dataDir = home.resolve("data");
-        int port = freeLoopbackPort();
-        int managementPort = freeLoopbackPort();
         String adminClientSecret = randomToken(24);
         String demoPassword = randomToken(18);
-        Path logFile = Path.of(System.getProperty("user.dir"), "target", "keycloak-" + port + ".log");
-        long startedAt = System.nanoTime();
         try {
             Files.createDirectories(dataDir.resolve("import"));
-            Files.createDirectories(logFile.getParent());
             // The distribution directory is shared by every test JVM of the build: one start at a time, so the
             // first-start build step and the realm file copy never race.
             try (FileChannel lockChannel = FileChannel.open(dataDir.resolve("keygate-testkit.lock"),
                     StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lockChannel.lock()) {
+                long startedAt = System.nanoTime();
+                int port = freeLoopbackPort();
+                int managementPort = freeLoopbackPort();
+                Path logFile = Path.of(System.getProperty("user.dir"), "target", "keycloak-" + port + ".log");
+                Files.createDirectories(logFile.getParent());
                 copyRealmFile(dataDir.resolve("import").resolve("keygate-realm.json"));
                 ProcessBuilder builder = new ProcessBuilder(
                         "setsid", home.resolve("bin").resolve("kc.sh").toString(), "start-dev",

@@ -1,0 +1,13 @@
+package dev.keygate.admin.system;
+
+/** The request cannot be served as sent; the message names what to change. */
+public class InvalidRequestException extends RuntimeException {
+
+    public InvalidRequestException(String message) {
+        super(message);
+    }
+
+    public InvalidRequestException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

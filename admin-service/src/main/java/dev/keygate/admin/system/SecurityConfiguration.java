@@ -1,0 +1,62 @@
+package dev.keygate.admin.system;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.convert.converter.Converter;
+import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * admin-service is an OIDC resource server for Keycloak: the issuer and audience are checked by Spring Security
+ * (see {@code spring.security.oauth2.resourceserver.jwt}); realm roles become {@code ROLE_<name>} authorities.
+ */
+@Configuration(proxyBeanMethods = false)
+class SecurityConfiguration {
+
+    static final String DEVELOPER = "developer";
+    static final String PLATFORM_ADMIN = "platform-admin";
+
+    @Bean
+    SecurityFilterChain api(HttpSecurity http, ProblemResponses problems) throws Exception {
+        return http
+                .csrf(csrf -> csrf.disable())
+                .sessionManagement(session -> session.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(requests -> requests
+                        .requestMatchers("/actuator/health/**", "/actuator/info").permitAll()
+                        .requestMatchers("/error").permitAll()
+                        .requestMatchers("/api/v1/me/**", "/api/v1/proxy-keys/**")
+                        .hasAnyRole(DEVELOPER, PLATFORM_ADMIN)
+                        .anyRequest().hasRole(PLATFORM_ADMIN))
+                .oauth2ResourceServer(oauth -> oauth
+                        .jwt(jwt -> jwt.jwtAuthenticationConverter(realmRoles()))
+                        .authenticationEntryPoint(problems::unauthorized)
+                        .accessDeniedHandler(problems::forbidden))
+                .exceptionHandling(errors -> errors.accessDeniedHandler(problems::forbidden))
+                .build();
+    }
+
+    static Converter<Jwt, AbstractAuthenticationToken> realmRoles() {
+        return jwt -> new JwtAuthenticationToken(jwt, roles(jwt), jwt.getSubject());
+    }
+
+    private static Collection<GrantedAuthority> roles(Jwt jwt) {
+        Map<String, Object> realmAccess = jwt.getClaimAsMap("realm_access");
+        if (realmAccess == null || !(realmAccess.get("roles") instanceof List<?> roles)) {
+            return List.of();
+        }
+        return roles.stream()
+                .map(String::valueOf)
+                .map(role -> (GrantedAuthority) new SimpleGrantedAuthority("ROLE_" + role))
+                .toList();
+    }
+}
