@@ -18,7 +18,7 @@ create table proxy_key (
     tenant_id   varchar(64)  not null,
     user_id     varchar(255) not null,
     name        varchar(100) not null,
-    key_hash    char(64)     not null unique,
+    key_hash    varchar(64)  not null unique,
     hint        varchar(8)   not null,
     providers   varchar(64)[] not null default '{}',
     created_at  timestamptz  not null,

@@ -1,0 +1,63 @@
+package dev.keygate.admin.providerkey;
+
+import dev.keygate.admin.system.InvalidRequestException;
+import dev.keygate.admin.system.UpstreamUnavailableException;
+import dev.keygate.contracts.keyvault.v1.StoreKeyRequest;
+import dev.keygate.contracts.keyvault.v1.StoredKeyMetadata;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.ProblemDetail;
+import org.springframework.boot.restclient.autoconfigure.RestClientSsl;
+import org.springframework.stereotype.Component;
+import org.springframework.web.client.HttpClientErrorException;
+import org.springframework.web.client.ResourceAccessException;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestClientResponseException;
+
+/**
+ * admin-service's mTLS client to keyvault-service, presenting the {@code spiffe://keygate/admin-service} identity:
+ * it may store, replace and delete keys and read their metadata, never a key.
+ */
+@Component
+class KeyvaultClient {
+
+    private final RestClient client;
+
+    KeyvaultClient(RestClient.Builder builder, RestClientSsl ssl, @Value("${keygate.keyvault.url}") String url) {
+        this.client = builder.baseUrl(url).apply(ssl.fromBundle("keyvault-client")).build();
+    }
+
+    StoredKeyMetadata storeUserKey(String tenantId, String userId, String provider, String key) {
+        return call(() -> client.put()
+                .uri("/v1/tenants/{tenant}/users/{user}/keys/{provider}", tenantId, userId, provider)
+                .body(new StoreKeyRequest(key))
+                .retrieve()
+                .body(StoredKeyMetadata.class));
+    }
+
+    void deleteUserKey(String tenantId, String userId, String provider) {
+        call(() -> client.delete()
+                .uri("/v1/tenants/{tenant}/users/{user}/keys/{provider}", tenantId, userId, provider)
+                .retrieve()
+                .onStatus(status -> status.value() == 404, (request, response) -> { })
+                .toBodilessEntity());
+    }
+
+    private static <T> T call(java.util.function.Supplier<T> request) {
+        try {
+            return request.get();
+        }
+        catch (HttpClientErrorException.BadRequest ex) {
+            // keyvault's detail names what is wrong with the key without quoting it.
+            ProblemDetail problem = ex.getResponseBodyAs(ProblemDetail.class);
+            String detail = problem != null && problem.getDetail() != null ? problem.getDetail() : "the key was refused";
+            throw new InvalidRequestException("The key store refused the key: " + detail);
+        }
+        catch (RestClientResponseException ex) {
+            throw new UpstreamUnavailableException("The key store answered " + ex.getStatusCode().value()
+                    + "; try again shortly.");
+        }
+        catch (ResourceAccessException ex) {
+            throw new UpstreamUnavailableException("The key store is unreachable; try again shortly.", ex);
+        }
+    }
+}

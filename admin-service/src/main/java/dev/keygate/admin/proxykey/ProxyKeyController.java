@@ -1,0 +1,49 @@
+package dev.keygate.admin.proxykey;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+import dev.keygate.admin.system.Caller;
+import org.springframework.http.CacheControl;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/** A signed-in user's proxy keys: create (the key is shown once), list, revoke. */
+@RestController
+@RequestMapping("/api/v1/proxy-keys")
+class ProxyKeyController {
+
+    private final ProxyKeys keys;
+
+    ProxyKeyController(ProxyKeys keys) {
+        this.keys = keys;
+    }
+
+    @PostMapping
+    ResponseEntity<ProxyKeyView> create(@AuthenticationPrincipal Jwt token,
+                                        @RequestBody(required = false) CreateProxyKey request) {
+        ProxyKeyView created = keys.issue(Caller.from(token), request);
+        return ResponseEntity.created(URI.create("/api/v1/proxy-keys/" + created.id()))
+                .cacheControl(CacheControl.noStore())
+                .body(created);
+    }
+
+    @GetMapping
+    List<ProxyKeyView> list(@AuthenticationPrincipal Jwt token) {
+        return keys.list(Caller.from(token));
+    }
+
+    @DeleteMapping("/{id}")
+    ProxyKeyView revoke(@AuthenticationPrincipal Jwt token, @PathVariable UUID id) {
+        return keys.revoke(Caller.from(token), id);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.keygate.admin.proxykey;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+
+interface ProxyKeyRepository extends JpaRepository<ProxyKey, UUID> {
+
+    List<ProxyKey> findByTenantIdAndUserIdOrderByCreatedAtDesc(String tenantId, String userId);
+
+    Optional<ProxyKey> findByIdAndTenantIdAndUserId(UUID id, String tenantId, String userId);
+}
