@@ -1,6 +1,9 @@
 package dev.keygate.testkit;
 
+import java.io.ByteArrayOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -88,6 +91,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     private final FakeOpenAiChat openAi = new FakeOpenAiChat(mapper, this);
     private final FakeAnthropicMessages anthropic = new FakeAnthropicMessages(mapper, this);
     private final List<RecordedRequest> recorded = new CopyOnWriteArrayList<>();
+    private final List<byte[]> responses = new CopyOnWriteArrayList<>();
     private final Queue<CannedResponse> canned = new ConcurrentLinkedQueue<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
     private volatile Duration chunkDelay = Duration.ZERO;
@@ -191,6 +195,14 @@ public final class FakeLlmProvider implements AutoCloseable {
         return List.copyOf(recorded);
     }
 
+    /**
+     * The body bytes of every response sent, in order, exactly as written to the wire (before chunked framing):
+     * what a transparent proxy must deliver to its client byte for byte.
+     */
+    public List<byte[]> responseBodies() {
+        return responses.stream().map(byte[]::clone).toList();
+    }
+
     /** The latest request received; throws {@link NoSuchElementException} if there is none. */
     public RecordedRequest lastRequest() {
         List<RecordedRequest> all = requests();
@@ -238,6 +250,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     /** Forgets recorded requests, the last usage and queued {@link #respondWith} answers; the chunk delay goes to 0. */
     public void reset() {
         recorded.clear();
+        responses.clear();
         canned.clear();
         lastUsage = null;
         chunkDelay = Duration.ZERO;
@@ -303,7 +316,14 @@ public final class FakeLlmProvider implements AutoCloseable {
             RecordedRequest request = RecordedRequest.of(exchange);
             recorded.add(request);
             log.debug("Fake LLM provider received {}", request);
-            answer(exchange, request);
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            exchange.setStreams(null, new TeeOutputStream(exchange.getResponseBody(), sent));
+            try {
+                answer(exchange, request);
+            }
+            finally {
+                responses.add(sent.toByteArray());
+            }
         }
         catch (IOException ex) {
             log.debug("Fake LLM provider lost a client: {}", ex.toString());
@@ -469,6 +489,29 @@ public final class FakeLlmProvider implements AutoCloseable {
                     + ", headers=" + shownHeaders
                     + ", body=" + body.length + " bytes"
                     + ", credential=" + (credential == null ? "none" : "***") + "]";
+        }
+    }
+
+    /** Copies what the handlers write to the client into a buffer, for {@link #responseBodies()}. */
+    private static final class TeeOutputStream extends FilterOutputStream {
+
+        private final ByteArrayOutputStream copy;
+
+        TeeOutputStream(OutputStream out, ByteArrayOutputStream copy) {
+            super(out);
+            this.copy = copy;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            out.write(b);
+            copy.write(b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) throws IOException {
+            out.write(bytes, offset, length);
+            copy.write(bytes, offset, length);
         }
     }
 }

@@ -1,0 +1,93 @@
+package dev.keygate.proxy.clientauth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtException;
+import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Finds the caller's credential wherever the provider's own SDK puts it ({@code Authorization: Bearer},
+ * {@code x-api-key}, {@code x-goog-api-key}, {@code ?key=}) and turns it into a {@link Caller}: a {@code px_} key
+ * through the in-memory directory, anything else as a Keycloak access token.
+ */
+@Component
+public class CallerAuthenticator {
+
+    public static final String PROXY_KEY_PREFIX = "px_";
+    private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
+
+    private final ProxyKeyDirectory directory;
+    private final ReactiveJwtDecoder tokens;
+
+    CallerAuthenticator(ProxyKeyDirectory directory, ReactiveJwtDecoder tokens) {
+        this.directory = directory;
+        this.tokens = tokens;
+    }
+
+    /** Completes with the caller, or errors with {@link CallerRejectedException}. */
+    public Mono<Caller> authenticate(ServerHttpRequest request) {
+        String credential = credential(request);
+        if (credential == null) {
+            return Mono.error(new CallerRejectedException("No credential: send your Keygate proxy key (px_...) "
+                    + "where your SDK sends its API key, or a Keycloak access token as 'Authorization: Bearer'."));
+        }
+        if (credential.startsWith(PROXY_KEY_PREFIX)) {
+            return Mono.justOrEmpty(directory.find(sha256(credential)))
+                    .switchIfEmpty(Mono.error(new CallerRejectedException(
+                            "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
+        }
+        return tokens.decode(credential)
+                .map(CallerAuthenticator::fromToken)
+                .onErrorMap(JwtException.class, ex -> new CallerRejectedException(
+                        "Invalid credential: neither a Keygate proxy key (px_...) nor a valid Keycloak access token."));
+    }
+
+    private static Caller fromToken(Jwt jwt) {
+        String tenant = jwt.getClaimAsString("tenant_id");
+        if (tenant == null || tenant.isBlank()) {
+            throw new CallerRejectedException("Your account has no tenant; ask a platform admin to set one.");
+        }
+        return new Caller(tenant, jwt.getSubject(), Caller.Kind.USER_TOKEN, null, Set.of());
+    }
+
+    /** The credential, or {@code null}; the order follows the providers' SDKs. */
+    static String credential(ServerHttpRequest request) {
+        HttpHeaders headers = request.getHeaders();
+        String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            String token = authorization.substring(7).strip();
+            if (!token.isEmpty()) {
+                return token;
+            }
+        }
+        for (String name : KEY_HEADERS) {
+            String value = headers.getFirst(name);
+            if (value != null && !value.isBlank()) {
+                return value.strip();
+            }
+        }
+        Map<String, List<String>> query = request.getQueryParams();
+        List<String> key = query.get("key");
+        return key == null || key.isEmpty() || key.get(0).isBlank() ? null : key.get(0);
+    }
+
+    static String sha256(String key) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}

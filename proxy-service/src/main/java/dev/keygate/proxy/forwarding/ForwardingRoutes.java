@@ -1,0 +1,17 @@
+package dev.keygate.proxy.forwarding;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.web.reactive.function.server.RequestPredicates;
+import org.springframework.web.reactive.function.server.RouterFunction;
+import org.springframework.web.reactive.function.server.RouterFunctions;
+import org.springframework.web.reactive.function.server.ServerResponse;
+
+@Configuration(proxyBeanMethods = false)
+class ForwardingRoutes {
+
+    @Bean
+    RouterFunction<ServerResponse> proxyRoutes(ProxyHandler handler) {
+        return RouterFunctions.route(RequestPredicates.path(ProxyHandler.PREFIX + "{provider}/**"), handler::forward);
+    }
+}

@@ -1,0 +1,185 @@
+package dev.keygate.proxy.forwarding;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.keygate.contracts.keyvault.v1.ResolvedKey;
+import dev.keygate.contracts.usage.v1.UsageRecorded;
+import dev.keygate.proxy.clientauth.Caller;
+import dev.keygate.proxy.clientauth.CallerAuthenticator;
+import dev.keygate.proxy.clientauth.CallerRejectedException;
+import dev.keygate.proxy.keylease.KeyvaultClient;
+import dev.keygate.proxy.keylease.NoProviderKeyException;
+import dev.keygate.proxy.keylease.VaultUnavailableException;
+import dev.keygate.proxy.metering.UsageMeter;
+import dev.keygate.proxy.metering.UsageMeters;
+import dev.keygate.proxy.metering.UsagePublisher;
+import dev.keygate.proxy.system.ProxyProblems;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.timeout.ReadTimeoutException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.BodyInserter;
+import org.springframework.web.reactive.function.BodyInserters;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.resources.ConnectionProvider;
+
+/**
+ * {@code /api/proxy/{provider}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
+ * path, query, headers and body to the provider with the real key, and stream the answer back as it arrives,
+ * flushing each chunk. Usage is read off the stream in passing and published once the answer ends. Every step is
+ * non-blocking; a client that disconnects cancels the upstream call.
+ */
+@Component
+class ProxyHandler {
+
+    static final String PREFIX = "/api/proxy/";
+
+    private final ProxyProperties properties;
+    private final CallerAuthenticator callers;
+    private final KeyvaultClient keyvault;
+    private final UsageMeters meters;
+    private final UsagePublisher usage;
+    private final ProxyProblems problems;
+    private final ObjectProvider<Tracer> tracer;
+    private final WebClient upstream;
+
+    ProxyHandler(ProxyProperties properties, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
+                 UsagePublisher usage, ProxyProblems problems, ObjectProvider<Tracer> tracer,
+                 WebClient.Builder builder) {
+        this.properties = properties;
+        this.callers = callers;
+        this.keyvault = keyvault;
+        this.meters = meters;
+        this.usage = usage;
+        this.problems = problems;
+        this.tracer = tracer;
+        HttpClient http = HttpClient.create(ConnectionProvider.builder("upstream")
+                        .maxConnections(1000)
+                        .pendingAcquireMaxCount(2000)
+                        .build())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) properties.connectTimeout().toMillis())
+                .responseTimeout(properties.responseTimeout())
+                .compress(false);
+        this.upstream = builder.clone().clientConnector(new ReactorClientHttpConnector(http)).build();
+    }
+
+    Mono<ServerResponse> forward(ServerRequest request) {
+        Instant receivedAt = Instant.now();
+        long started = System.nanoTime();
+        String providerId = request.pathVariable("provider");
+        ProxyProperties.Provider provider = properties.providers().get(providerId);
+        if (provider == null) {
+            return problems.respond(ProxyProblems.unknownProvider(providerId));
+        }
+        String rawPath = request.requestPath().pathWithinApplication().value();
+        String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
+        URI target;
+        try {
+            target = UpstreamTarget.resolve(provider.baseUrl(), remainder, request.uri().getRawQuery());
+        }
+        catch (UnsafePathException ex) {
+            return problems.respond(ProxyProblems.badPath(ex.getMessage()));
+        }
+        String traceId = traceId();
+        Call call = new Call(providerId, provider, target, operation(remainder), receivedAt, started, traceId);
+        return callers.authenticate(request.exchange().getRequest())
+                .flatMap(caller -> caller.mayUse(providerId)
+                        ? keyvault.resolve(caller, providerId).flatMap(key -> exchange(request, caller, key, call))
+                        : problems.respond(ProxyProblems.forbidden(
+                                "This proxy key may not call '" + providerId + "'; create one that allows it.")))
+                .onErrorResume(CallerRejectedException.class,
+                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())))
+                .onErrorResume(NoProviderKeyException.class,
+                        ex -> problems.respond(ProxyProblems.noProviderKey(ex.getMessage())))
+                .onErrorResume(VaultUnavailableException.class,
+                        ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
+                .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
+                        ex.getCause() instanceof ReadTimeoutException ? ProxyProblems.upstreamTimeout(providerId)
+                                : ProxyProblems.upstreamUnreachable(providerId)))
+                .onErrorResume(TimeoutException.class,
+                        ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));
+    }
+
+    private Mono<ServerResponse> exchange(ServerRequest request, Caller caller, ResolvedKey key, Call call) {
+        URI uri = call.provider().auth() == ProxyProperties.AuthScheme.QUERY_KEY ? withQueryKey(call.target(), key.key())
+                : call.target();
+        HttpHeaders incoming = request.headers().asHttpHeaders();
+        boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+        WebClient.RequestBodySpec spec = upstream.method(request.method()).uri(uri)
+                .headers(headers -> HeaderPolicy.copyUpstream(incoming, headers, call.provider().auth(), key.key()));
+        WebClient.RequestHeadersSpec<?> ready = hasBody
+                ? spec.body(BodyInserters.fromDataBuffers(request.bodyToFlux(DataBuffer.class))) : spec;
+        return ready.retrieve()
+                .onStatus(status -> true, response -> Mono.empty())
+                .toEntityFlux(DataBuffer.class)
+                .flatMap(answer -> relay(answer, caller, call));
+    }
+
+    private Mono<ServerResponse> relay(ResponseEntity<Flux<DataBuffer>> answer, Caller caller, Call call) {
+        UsageMeter meter = meters.forAnswer(call.providerId(), answer.getHeaders().getContentType());
+        boolean streamed = meter.streamed();
+        AtomicLong firstByte = new AtomicLong(-1);
+        int status = answer.getStatusCode().value();
+        Flux<DataBuffer> body = (answer.getBody() == null ? Flux.<DataBuffer>empty() : answer.getBody())
+                .doOnNext(buffer -> {
+                    firstByte.compareAndSet(-1, System.nanoTime());
+                    meter.accept(buffer);
+                })
+                .doFinally(signal -> record(caller, call, status, streamed, meter.finish(), firstByte.get()));
+        BodyInserter<Flux<DataBuffer>, ServerHttpResponse> inserter =
+                (response, context) -> response.writeAndFlushWith(body.map(Flux::just));
+        return ServerResponse.status(answer.getStatusCode())
+                .headers(headers -> HeaderPolicy.copyDownstream(answer.getHeaders(), headers))
+                .body(inserter);
+    }
+
+    private void record(Caller caller, Call call, int status, boolean streamed, UsageMeter.MeteredUsage used,
+                        long firstByteNanos) {
+        long now = System.nanoTime();
+        usage.publish(new UsageRecorded(UUID.randomUUID(), null, 0, call.receivedAt(), properties.region(),
+                caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
+                used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,
+                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId()));
+    }
+
+    private String traceId() {
+        Tracer current = tracer.getIfAvailable();
+        Span span = current == null ? null : current.currentSpan();
+        return span == null ? null : span.context().traceId();
+    }
+
+    /** {@code /v1/chat/completions} → {@code chat.completions}: a low-cardinality name for the operation. */
+    static String operation(String path) {
+        String trimmed = path.replaceFirst("^/v[0-9]+[a-z0-9]*/", "/").replaceAll("^/+|/+$", "");
+        String name = trimmed.replace('/', '.');
+        return name.length() > 64 ? name.substring(0, 64) : name;
+    }
+
+    private static URI withQueryKey(URI target, String key) {
+        String separator = target.getRawQuery() == null ? "?" : "&";
+        return URI.create(target + separator + "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+    }
+
+    private record Call(String providerId, ProxyProperties.Provider provider, URI target, String operation,
+                        Instant receivedAt, long started, String traceId) {
+    }
+}

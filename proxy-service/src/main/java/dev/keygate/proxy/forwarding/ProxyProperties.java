@@ -1,0 +1,43 @@
+package dev.keygate.proxy.forwarding;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The proxy's upstreams and limits.
+ *
+ * @param region stamped on every usage event
+ * @param responseTimeout how long to wait for the provider's response headers
+ * @param maxMeteredBody how much of a non-streamed JSON answer is kept to read its usage (the answer itself is
+ * always passed through whole)
+ */
+@Validated
+@ConfigurationProperties("keygate.proxy")
+public record ProxyProperties(@NotBlank String region, @NotNull URI keyvaultUrl, @NotNull Duration connectTimeout,
+                              @NotNull Duration responseTimeout, @NotNull DataSize maxMeteredBody,
+                              @NotEmpty Map<String, @Valid Provider> providers) {
+
+    /** How a provider wants its key. */
+    public enum AuthScheme {
+        /** {@code Authorization: Bearer <key>} (OpenAI, xAI, OpenAI-compatible). */
+        BEARER,
+        /** {@code x-api-key: <key>} (Anthropic). */
+        X_API_KEY,
+        /** {@code x-goog-api-key: <key>} (Gemini). */
+        X_GOOG_API_KEY,
+        /** {@code ?key=<key>} (tool APIs that only take a query parameter). */
+        QUERY_KEY
+    }
+
+    public record Provider(@NotNull URI baseUrl, @NotNull AuthScheme auth) {
+    }
+}

@@ -1,0 +1,65 @@
+package dev.keygate.proxy.keylease;
+
+import java.time.Duration;
+
+import javax.net.ssl.SSLException;
+
+import dev.keygate.contracts.keyvault.v1.ResolveKeyRequest;
+import dev.keygate.contracts.keyvault.v1.ResolvedKey;
+import dev.keygate.proxy.clientauth.Caller;
+import dev.keygate.proxy.forwarding.ProxyProperties;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+
+/**
+ * The proxy's mTLS client to keyvault, presenting {@code spiffe://keygate/proxy-service}: the only identity keyvault
+ * decrypts for. Non-blocking; a vault that does not answer within its timeout fails the call with 503.
+ */
+@Component
+public class KeyvaultClient {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+    private final WebClient client;
+
+    KeyvaultClient(WebClient.Builder builder, SslBundles bundles, ProxyProperties properties) throws SSLException {
+        SslBundle bundle = bundles.getBundle("keyvault-client");
+        SslContext tls = SslContextBuilder.forClient()
+                .keyManager(bundle.getManagers().getKeyManagerFactory())
+                .trustManager(bundle.getManagers().getTrustManagerFactory())
+                .build();
+        HttpClient http = HttpClient.create()
+                .secure(spec -> spec.sslContext(tls))
+                .responseTimeout(TIMEOUT);
+        this.client = builder.clone()
+                .baseUrl(properties.keyvaultUrl().toString())
+                .clientConnector(new ReactorClientHttpConnector(http))
+                .build();
+    }
+
+    /** The key to inject for this caller and provider, or {@link NoProviderKeyException} / {@link VaultUnavailableException}. */
+    public Mono<ResolvedKey> resolve(Caller caller, String provider) {
+        return client.post().uri("/v1/resolve")
+                .bodyValue(new ResolveKeyRequest(caller.tenantId(), caller.userId(), provider))
+                .retrieve()
+                .bodyToMono(ResolvedKey.class)
+                .timeout(TIMEOUT)
+                .onErrorMap(WebClientResponseException.class, ex -> ex.getStatusCode() == HttpStatus.NOT_FOUND
+                        ? new NoProviderKeyException(provider)
+                        : new VaultUnavailableException("the key vault answered " + ex.getStatusCode().value()))
+                .onErrorMap(WebClientRequestException.class,
+                        ex -> new VaultUnavailableException("the key vault is unreachable"))
+                .onErrorMap(java.util.concurrent.TimeoutException.class,
+                        ex -> new VaultUnavailableException("the key vault did not answer in time"));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.keygate.proxy.system;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.server.ServerResponse;
+import reactor.core.publisher.Mono;
+
+/** Writes every refusal of the proxy the same way: problem+json with the trace id and an SDK-readable error. */
+@Component
+public class ProxyProblems {
+
+    public static final String TYPE_BASE = "https://keygate.dev/problems/";
+
+    private final ObjectProvider<Tracer> tracer;
+
+    ProxyProblems(ObjectProvider<Tracer> tracer) {
+        this.tracer = tracer;
+    }
+
+    public Mono<ServerResponse> respond(ProxyProblem problem) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", URI.create(TYPE_BASE + problem.slug()).toString());
+        body.put("title", problem.title());
+        body.put("status", problem.status().value());
+        body.put("detail", problem.detail());
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", problem.detail());
+        error.put("type", problem.errorType());
+        error.put("param", null);
+        error.put("code", problem.errorCode());
+        body.put("error", error);
+        Tracer current = tracer.getIfAvailable();
+        Span span = current == null ? null : current.currentSpan();
+        if (span != null) {
+            body.put("traceId", span.context().traceId());
+        }
+        return ServerResponse.status(problem.status())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .bodyValue(body);
+    }
+
+    public static ProxyProblem unauthenticated(String detail) {
+        return new ProxyProblem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Invalid credential", detail,
+                "invalid_request_error", "invalid_api_key");
+    }
+
+    public static ProxyProblem forbidden(String detail) {
+        return new ProxyProblem(HttpStatus.FORBIDDEN, "provider-not-allowed", "Provider not allowed", detail,
+                "permission_error", "provider_not_allowed");
+    }
+
+    public static ProxyProblem unknownProvider(String provider) {
+        return new ProxyProblem(HttpStatus.NOT_FOUND, "unknown-provider", "Unknown provider",
+                "Keygate has no provider '" + provider + "'. Use one of the catalog's ids, e.g. /api/proxy/openai/...",
+                "invalid_request_error", "unknown_provider");
+    }
+
+    public static ProxyProblem noProviderKey(String detail) {
+        // Seed 000: a missing key is "400 API key not configured".
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "api-key-not-configured", "API key not configured", detail,
+                "invalid_request_error", "api_key_not_configured");
+    }
+
+    public static ProxyProblem badPath(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-path", "Invalid path", detail,
+                "invalid_request_error", "invalid_path");
+    }
+
+    public static ProxyProblem vaultUnavailable(String detail) {
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "key-vault-unavailable", "Key vault unavailable",
+                "The provider key could not be fetched (" + detail + "); retry shortly.", "api_error",
+                "key_vault_unavailable");
+    }
+
+    public static ProxyProblem upstreamUnreachable(String provider) {
+        return new ProxyProblem(HttpStatus.BAD_GATEWAY, "upstream-unreachable", "Provider unreachable",
+                "Keygate could not reach " + provider + "; retry shortly.", "api_error", "upstream_unreachable");
+    }
+
+    public static ProxyProblem upstreamTimeout(String provider) {
+        return new ProxyProblem(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout", "Provider timed out",
+                provider + " did not answer in time; retry shortly.", "api_error", "upstream_timeout");
+    }
+}
