@@ -9,7 +9,6 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -17,13 +16,11 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param region stamped on every usage event
  * @param responseTimeout how long to wait for the provider's response headers
- * @param maxMeteredBody how much of a non-streamed JSON answer is kept to read its usage (the answer itself is
- * always passed through whole)
  */
 @Validated
 @ConfigurationProperties("keygate.proxy")
-public record ProxyProperties(@NotBlank String region, @NotNull URI keyvaultUrl, @NotNull Duration connectTimeout,
-                              @NotNull Duration responseTimeout, @NotNull DataSize maxMeteredBody,
+public record ProxyProperties(@NotBlank String region, @NotNull Duration connectTimeout,
+                              @NotNull Duration responseTimeout,
                               @NotEmpty Map<String, @Valid Provider> providers) {
 
     /** How a provider wants its key. */

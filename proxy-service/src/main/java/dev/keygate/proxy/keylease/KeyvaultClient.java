@@ -7,7 +7,6 @@ import javax.net.ssl.SSLException;
 import dev.keygate.contracts.keyvault.v1.ResolveKeyRequest;
 import dev.keygate.contracts.keyvault.v1.ResolvedKey;
 import dev.keygate.proxy.clientauth.Caller;
-import dev.keygate.proxy.forwarding.ProxyProperties;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import org.springframework.boot.ssl.SslBundle;
@@ -28,11 +27,11 @@ import reactor.netty.http.client.HttpClient;
 @Component
 public class KeyvaultClient {
 
-    private static final Duration TIMEOUT = Duration.ofSeconds(5);
-
     private final WebClient client;
+    private final Duration timeout;
 
-    KeyvaultClient(WebClient.Builder builder, SslBundles bundles, ProxyProperties properties) throws SSLException {
+    KeyvaultClient(WebClient.Builder builder, SslBundles bundles, KeyLeaseProperties properties) throws SSLException {
+        this.timeout = properties.timeout();
         SslBundle bundle = bundles.getBundle("keyvault-client");
         SslContext tls = SslContextBuilder.forClient()
                 .keyManager(bundle.getManagers().getKeyManagerFactory())
@@ -40,9 +39,9 @@ public class KeyvaultClient {
                 .build();
         HttpClient http = HttpClient.create()
                 .secure(spec -> spec.sslContext(tls))
-                .responseTimeout(TIMEOUT);
+                .responseTimeout(properties.timeout());
         this.client = builder.clone()
-                .baseUrl(properties.keyvaultUrl().toString())
+                .baseUrl(properties.url().toString())
                 .clientConnector(new ReactorClientHttpConnector(http))
                 .build();
     }
@@ -53,7 +52,7 @@ public class KeyvaultClient {
                 .bodyValue(new ResolveKeyRequest(caller.tenantId(), caller.userId(), provider))
                 .retrieve()
                 .bodyToMono(ResolvedKey.class)
-                .timeout(TIMEOUT)
+                .timeout(timeout)
                 .onErrorMap(WebClientResponseException.class, ex -> ex.getStatusCode() == HttpStatus.NOT_FOUND
                         ? new NoProviderKeyException(provider)
                         : new VaultUnavailableException("the key vault answered " + ex.getStatusCode().value()))

@@ -1,6 +1,5 @@
 package dev.keygate.proxy.metering;
 
-import dev.keygate.proxy.forwarding.ProxyProperties;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
@@ -12,9 +11,9 @@ public class UsageMeters {
     private final JsonMapper json;
     private final int maxBody;
 
-    UsageMeters(JsonMapper json, ProxyProperties properties) {
+    UsageMeters(JsonMapper json, MeteringProperties properties) {
         this.json = json;
-        this.maxBody = (int) Math.min(Integer.MAX_VALUE, properties.maxMeteredBody().toBytes());
+        this.maxBody = (int) Math.min(Integer.MAX_VALUE, properties.maxJsonBody().toBytes());
     }
 
     public UsageMeter forAnswer(String provider, MediaType contentType) {
