@@ -19,6 +19,7 @@ import dev.keygate.testkit.ServiceDatabase;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -43,6 +44,9 @@ class KeyvaultAccessIT {
 
     @LocalServerPort
     int port;
+
+    @LocalManagementPort
+    int managementPort;
 
     @Autowired
     JdbcTemplate jdbc;
@@ -112,6 +116,17 @@ class KeyvaultAccessIT {
         assertThatThrownBy(() -> send(forged.sslContext(PKI.caCertificate()), "POST", "/v1/resolve",
                 "{\"tenantId\":\"acme\",\"userId\":\"alice\",\"provider\":\"openai\"}"))
                 .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void healthIsServedWithoutACertificateOnlyOnTheManagementPort() throws Exception {
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("UP");
+        assertThat(call(PROXY, "GET", "/actuator/health", null).statusCode()).isIn(403, 404);
     }
 
     @Test

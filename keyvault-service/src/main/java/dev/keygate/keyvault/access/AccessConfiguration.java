@@ -37,6 +37,8 @@ class AccessConfiguration {
                         .requestMatchers(HttpMethod.POST, "/v1/resolve").hasAuthority(authority(AccessProperties.Permission.RESOLVE))
                         .requestMatchers("/v1/tenants/**").hasAuthority(authority(AccessProperties.Permission.MANAGE))
                         .requestMatchers("/error").permitAll()
+                        // Served only on the plain-HTTP management port (see management.server.port).
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
                         .anyRequest().denyAll())
                 .exceptionHandling(errors -> errors
                         .authenticationEntryPoint(refusedIdentity(audit, problems))

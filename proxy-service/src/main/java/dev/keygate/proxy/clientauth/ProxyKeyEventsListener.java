@@ -1,5 +1,7 @@
 package dev.keygate.proxy.clientauth;
 
+import java.util.Map;
+
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -9,8 +11,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.annotation.KafkaListener;
-import org.springframework.kafka.annotation.PartitionOffset;
-import org.springframework.kafka.annotation.TopicPartition;
+import org.springframework.kafka.listener.ConsumerSeekAware;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -19,7 +20,7 @@ import tools.jackson.databind.json.JsonMapper;
  * state), so each proxy instance holds the full current view and learns of a revocation as soon as it is relayed.
  */
 @Component
-class ProxyKeyEventsListener {
+class ProxyKeyEventsListener implements ConsumerSeekAware {
 
     private final ProxyKeyDirectory directory;
     private final JsonMapper json;
@@ -29,9 +30,14 @@ class ProxyKeyEventsListener {
         this.json = json;
     }
 
-    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}",
-            topicPartitions = @TopicPartition(topic = Topics.ADMIN_PROXY_KEYS,
-                    partitionOffsets = @PartitionOffset(partition = "*", initialOffset = "0")))
+    @Override
+    public void onPartitionsAssigned(Map<org.apache.kafka.common.TopicPartition, Long> assignments,
+                                     ConsumerSeekCallback callback) {
+        // A group of its own per instance gets every partition; always replay them whole.
+        callback.seekToBeginning(assignments.keySet());
+    }
+
+    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}", topics = Topics.ADMIN_PROXY_KEYS)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

@@ -1,0 +1,361 @@
+package dev.keygate.local;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+import dev.keygate.contracts.Topics;
+import dev.keygate.testkit.FakeLlmProvider;
+import dev.keygate.testkit.LocalPki;
+import dev.keygate.testkit.LocalPostgres;
+import dev.keygate.testkit.ServiceCertificate;
+import dev.keygate.testkit.ServiceDatabase;
+import dev.keygate.testkit.TestKafka;
+import dev.keygate.testkit.TestKeycloak;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The walking skeleton, end to end through every real component: Keycloak (PKCE login), admin-service, keyvault
+ * over mutual TLS, PostgreSQL, the Debezium outbox relay, Kafka, proxy-service, the fake provider and
+ * usage-service. The four services run as separate processes from their runnable jars, exactly as the one-machine
+ * stack starts them. The tests run in order: each step builds on the previous one.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class WalkingSkeletonIT {
+
+    private static final Logger log = LoggerFactory.getLogger(WalkingSkeletonIT.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final String OPENAI_KEY = "sk-proj-" + random(30);
+
+    private static final Map<KeygateService, ServiceProcess> services = new EnumMap<>(KeygateService.class);
+    private static TestKeycloak keycloak;
+    private static FakeLlmProvider provider;
+    private static StackWiring wiring;
+    private static Path workDirectory;
+
+    private static String accessToken;
+    private static String proxyKey;
+
+    @BeforeAll
+    static void startEverything() throws Exception {
+        long started = System.nanoTime();
+        CompletableFuture<TestKeycloak> keycloakStarting = TestKeycloak.startAsync();
+        LocalPostgres postgres = LocalPostgres.shared();
+        String kafka = TestKafka.bootstrapServers();
+        provider = FakeLlmProvider.start();
+        LocalPki pki = LocalPki.shared();
+        workDirectory = Files.createDirectories(Path.of("target", "walking-skeleton")).toAbsolutePath();
+        Path masterKeys = workDirectory.resolve("master-keys");
+        Files.writeString(masterKeys, "1=" + Base64.getEncoder().encodeToString(randomBytes(32)) + "\n");
+
+        Map<KeygateService, ServiceCertificate> certificates = new EnumMap<>(KeygateService.class);
+        for (KeygateService service : KeygateService.values()) {
+            certificates.put(service, pki.issue(service.module()));
+        }
+        ServiceDatabase keyvaultDb = postgres.database("keyvault", false);
+        ServiceDatabase adminDb = postgres.database("admin", true);
+        ServiceDatabase usageDb = postgres.database("usage", false);
+        keycloak = keycloakStarting.join();
+
+        int[] free = freePorts(7);
+        StackPorts ports = new StackPorts(postgres.port(), kafkaPort(kafka), free[0], keycloak.port(), free[1],
+                provider.port(), free[2], free[3], free[4], free[5], free[6]);
+        wiring = new StackWiring(ports, keyvaultDb, adminDb, usageDb, kafka, keycloak.issuerUri(),
+                keycloak.adminClientSecret(), masterKeys, certificates, provider.baseUrl(), provider.baseUrl());
+
+        Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
+        String version = System.getProperty("keygate.version", "0.1.0-SNAPSHOT");
+        for (KeygateService service : KeygateService.values()) {
+            services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
+                    ServiceProcess.SERVICE_JVM_OPTIONS, ServiceEnvironment.of(service, wiring), workDirectory,
+                    workDirectory.resolve(service.module() + ".log")));
+        }
+        for (KeygateService service : KeygateService.values()) {
+            services.get(service).awaitHealthy(service.healthUrl(ports), Duration.ofSeconds(180));
+            log.info("{} healthy after {} s, RSS {} MiB", service.module(),
+                    String.format("%.1f", services.get(service).secondsSinceStart()),
+                    services.get(service).rssKiB() / 1024);
+        }
+        log.info("Whole stack ready in {} s", String.format("%.1f", (System.nanoTime() - started) / 1e9));
+    }
+
+    @AfterAll
+    static void stopServices() {
+        List<KeygateService> reverse = new ArrayList<>(services.keySet());
+        java.util.Collections.reverse(reverse);
+        reverse.forEach(service -> services.get(service).stop());
+        if (provider != null) {
+            provider.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aDeveloperSignsInWithPkceAndStoresTheirOpenAiKey() throws Exception {
+        accessToken = keycloak.loginWithPkce("alice");
+
+        HttpResponse<String> stored = send(HttpRequest.newBuilder(admin("/api/v1/me/provider-keys/openai"))
+                .header("Authorization", "Bearer " + accessToken)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"api_key\":\"" + OPENAI_KEY + "\"}")));
+
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+        JsonNode body = JSON.readTree(stored.body());
+        assertThat(body.get("last4").asString()).isEqualTo(OPENAI_KEY.substring(OPENAI_KEY.length() - 4));
+        assertThat(body.get("has_api_key").asBoolean()).isTrue();
+        assertThat(stored.body()).doesNotContain(OPENAI_KEY);
+    }
+
+    @Test
+    @Order(2)
+    void theDeveloperCreatesAProxyKeyThatIsShownOnce() throws Exception {
+        HttpResponse<String> created = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys"))
+                .header("Authorization", "Bearer " + accessToken)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"walking skeleton\"}")));
+
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        proxyKey = JSON.readTree(created.body()).get("key").asString();
+        assertThat(proxyKey).startsWith("px_");
+
+        HttpResponse<String> listed = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys"))
+                .header("Authorization", "Bearer " + accessToken).GET());
+        assertThat(listed.body()).contains("walking skeleton").doesNotContain(proxyKey);
+    }
+
+    @Test
+    @Order(3)
+    void aClientCallsOpenAiThroughTheProxyWithItsProxyKeyAndGetsTheProvidersAnswerByteForByte() throws Exception {
+        String request = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there, proxy\"}]}";
+
+        // The proxy learns of the new key from Kafka (outbox → Debezium → topic), not from admin-service.
+        long issued = System.nanoTime();
+        HttpResponse<byte[]> answer = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> chat(request), response -> response.statusCode() != 401);
+        log.info("The proxy accepted the new proxy key {} ms after it was issued", (System.nanoTime() - issued) / 1_000_000);
+
+        assertThat(answer.statusCode()).as(new String(answer.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        List<byte[]> sent = provider.responseBodies();
+        assertThat(answer.body()).isEqualTo(sent.get(sent.size() - 1));
+        FakeLlmProvider.RecordedRequest received = provider.lastRequest();
+        assertThat(received.credential()).isEqualTo(OPENAI_KEY);
+        assertThat(received.path()).isEqualTo("/v1/chat/completions");
+        assertThat(received.bodyText()).isEqualTo(request);
+        assertThat(provider.requests()).allSatisfy(upstream -> {
+            assertThat(upstream.headers().toString()).doesNotContain(proxyKey);
+            assertThat(upstream.bodyText()).doesNotContain(proxyKey);
+        });
+    }
+
+    @Test
+    @Order(4)
+    void theUsageLedgerHoldsExactlyOneRowWithTheProvidersTokenCountsEvenWhenTheEventIsReplayed() throws Exception {
+        FakeLlmProvider.Usage expected = provider.lastUsage().orElseThrow();
+        ServiceDatabase usage = wiring.usageDatabase();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") == 1);
+        Map<String, Object> row = rows(usage, "select * from usage_event").get(0);
+        assertThat(((Number) row.get("input_tokens")).longValue()).isEqualTo(expected.inputTokens());
+        assertThat(((Number) row.get("output_tokens")).longValue()).isEqualTo(expected.outputTokens());
+        assertThat(row.get("provider")).isEqualTo("openai");
+        assertThat(row.get("model")).isEqualTo("gpt-4o-mini");
+        assertThat(row.get("tenant_id")).isEqualTo("acme");
+
+        // Replay the very same event, then a fresh one behind it on the same partition: once the fresh one is in
+        // the ledger, the replay has been processed too, and must not have added a row.
+        ConsumerRecord<byte[], byte[]> original = allRecords(Topics.USAGE_RECORDED).get(0);
+        String fresh = new String(original.value(), StandardCharsets.UTF_8)
+                .replace(row.get("event_id").toString(), java.util.UUID.randomUUID().toString());
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(Topics.USAGE_RECORDED, original.key(), original.value())).get();
+            producer.send(new ProducerRecord<>(Topics.USAGE_RECORDED, original.key(),
+                    fresh.getBytes(StandardCharsets.UTF_8))).get();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") >= 2);
+        assertThat(count(usage, "select count(*) from usage_event")).isEqualTo(2);
+        assertThat(count(usage, "select count(*) from usage_event where event_id = '" + row.get("event_id") + "'"))
+                .isEqualTo(1);
+    }
+
+    @Test
+    @Order(5)
+    void theProviderKeyIsNowhereButSealedInKeyvault() throws Exception {
+        for (ServiceDatabase database : List.of(wiring.keyvaultDatabase(), wiring.adminDatabase(), wiring.usageDatabase())) {
+            for (String table : tables(database)) {
+                assertThat(rows(database, "select * from " + table).toString())
+                        .as(database.name() + "." + table).doesNotContain(OPENAI_KEY).doesNotContain(proxyKey);
+            }
+        }
+        try (Admin kafka = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap()))) {
+            Set<String> topics = kafka.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true))
+                    .names().get();
+            assertThat(topics).contains(Topics.USAGE_RECORDED, Topics.ADMIN_PROXY_KEYS);
+            for (String topic : topics) {
+                for (ConsumerRecord<byte[], byte[]> record : allRecords(topic)) {
+                    String value = record.value() == null ? "" : new String(record.value(), StandardCharsets.ISO_8859_1);
+                    assertThat(value).as(topic).doesNotContain(OPENAI_KEY).doesNotContain(proxyKey);
+                }
+            }
+        }
+        for (ServiceProcess service : services.values()) {
+            String logText = Files.readString(service.logFile(), StandardCharsets.ISO_8859_1);
+            assertThat(logText).as(service.name() + " log").isNotEmpty()
+                    .doesNotContain(OPENAI_KEY).doesNotContain(proxyKey).doesNotContain(accessToken);
+        }
+    }
+
+    private static HttpResponse<byte[]> chat(String request) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(proxy("/api/proxy/openai/v1/chat/completions"))
+                .header("Authorization", "Bearer " + proxyKey)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static URI admin(String path) {
+        return URI.create(KeygateService.ADMIN.baseUrl(wiring.ports()) + path);
+    }
+
+    private static URI proxy(String path) {
+        return URI.create(KeygateService.PROXY.baseUrl(wiring.ports()) + path);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> allRecords(String topic) {
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap(),
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(20)).until(() -> {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+                return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
+            });
+            return records;
+        }
+    }
+
+    private static List<String> tables(ServiceDatabase database) throws SQLException {
+        return rows(database, "select table_name from information_schema.tables where table_schema = 'public'")
+                .stream().map(row -> (String) row.get("table_name")).toList();
+    }
+
+    private static long count(ServiceDatabase database, String sql) throws SQLException {
+        return ((Number) rows(database, sql).get(0).values().iterator().next()).longValue();
+    }
+
+    private static List<Map<String, Object>> rows(ServiceDatabase database, String sql) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.username(),
+                database.password()); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery(sql)) {
+            ResultSetMetaData meta = result.getMetaData();
+            List<Map<String, Object>> rows = new ArrayList<>();
+            while (result.next()) {
+                Map<String, Object> row = new HashMap<>();
+                for (int i = 1; i <= meta.getColumnCount(); i++) {
+                    Object value = result.getObject(i);
+                    row.put(meta.getColumnName(i), value instanceof byte[] bytes
+                            ? new String(bytes, StandardCharsets.ISO_8859_1) : value);
+                }
+                rows.add(row);
+            }
+            return rows;
+        }
+    }
+
+    private static int kafkaPort(String bootstrap) {
+        String first = bootstrap.split(",")[0];
+        return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
+    }
+
+    private static int[] freePorts(int count) {
+        List<ServerSocket> sockets = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets.add(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
+            }
+            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
+        }
+        catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
+        finally {
+            sockets.forEach(socket -> {
+                try {
+                    socket.close();
+                }
+                catch (IOException ignored) {
+                    // freed either way
+                }
+            });
+        }
+    }
+
+    private static byte[] randomBytes(int count) {
+        byte[] bytes = new byte[count];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
+    private static String random(int length) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(length)).substring(0, length);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.keygate.usage.ledger;
+
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import dev.keygate.contracts.usage.v1.UsageRecorded;
+import org.springframework.jdbc.core.BatchPreparedStatementSetter;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Writes usage events into the ledger exactly once: an event whose id is already there changes nothing, and only
+ * newly inserted events are added to the hourly totals, in the same transaction.
+ */
+@Component
+public class UsageLedger {
+
+    private static final String INSERT_EVENT = """
+            insert into usage_event (event_id, occurred_at, region, tenant_id, user_id, caller_type, proxy_key_id,
+                provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
+                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (event_id) do nothing
+            """;
+
+    private static final String ADD_TO_HOUR = """
+            insert into usage_hourly (tenant_id, hour, provider, model, user_id, requests, input_tokens, output_tokens,
+                cache_read_tokens, cache_write_tokens, errors)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            on conflict (tenant_id, hour, provider, model, user_id) do update set
+                requests = usage_hourly.requests + excluded.requests,
+                input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
+                output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
+                cache_read_tokens = usage_hourly.cache_read_tokens + excluded.cache_read_tokens,
+                cache_write_tokens = usage_hourly.cache_write_tokens + excluded.cache_write_tokens,
+                errors = usage_hourly.errors + excluded.errors
+            """;
+
+    private final JdbcTemplate jdbc;
+
+    UsageLedger(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Records the events in one transaction and returns how many were new; the others were already in the ledger
+     * (redeliveries) and are not counted again.
+     */
+    @Transactional
+    public int record(List<UsageRecorded> events) {
+        if (events.isEmpty()) {
+            return 0;
+        }
+        // Id order: two transactions inserting the same redelivered ids wait on each other instead of deadlocking.
+        List<UsageRecorded> ordered = events.stream().sorted(Comparator.comparing(UsageRecorded::eventId)).toList();
+        int[] inserted = jdbc.batchUpdate(INSERT_EVENT, new BatchPreparedStatementSetter() {
+            @Override
+            public void setValues(PreparedStatement statement, int i) throws SQLException {
+                bindEvent(statement, ordered.get(i));
+            }
+
+            @Override
+            public int getBatchSize() {
+                return ordered.size();
+            }
+        });
+        List<UsageRecorded> fresh = new ArrayList<>(ordered.size());
+        for (int i = 0; i < inserted.length; i++) {
+            if (inserted[i] == Statement.SUCCESS_NO_INFO) {
+                // Without per-row counts a redelivery could not be told from a new event; refuse rather than guess.
+                throw new IllegalStateException("The JDBC driver did not report per-row insert counts; "
+                        + "do not enable reWriteBatchedInserts for the usage database.");
+            }
+            if (inserted[i] > 0) {
+                fresh.add(ordered.get(i));
+            }
+        }
+        List<HourlyTotal> totals = HourlyTotal.of(fresh);
+        jdbc.batchUpdate(ADD_TO_HOUR, new BatchPreparedStatementSetter() {
+            @Override
+            public void setValues(PreparedStatement statement, int i) throws SQLException {
+                bindTotal(statement, totals.get(i));
+            }
+
+            @Override
+            public int getBatchSize() {
+                return totals.size();
+            }
+        });
+        return fresh.size();
+    }
+
+    private static void bindEvent(PreparedStatement statement, UsageRecorded event) throws SQLException {
+        statement.setObject(1, event.eventId());
+        statement.setObject(2, utc(event.occurredAt()));
+        statement.setString(3, event.region());
+        statement.setString(4, event.tenantId());
+        statement.setString(5, event.userId());
+        statement.setString(6, event.callerType());
+        statement.setString(7, event.proxyKeyId());
+        statement.setString(8, event.provider());
+        statement.setString(9, event.model());
+        statement.setString(10, event.operation());
+        statement.setBoolean(11, event.streamed());
+        statement.setInt(12, event.status());
+        statement.setLong(13, event.usage().inputTokens());
+        statement.setLong(14, event.usage().outputTokens());
+        statement.setLong(15, event.usage().cacheReadTokens());
+        statement.setLong(16, event.usage().cacheWriteTokens());
+        statement.setLong(17, event.usage().reasoningTokens());
+        statement.setLong(18, event.latencyMs());
+        statement.setObject(19, event.firstByteMs(), Types.BIGINT);
+        statement.setString(20, event.traceId());
+    }
+
+    private static void bindTotal(PreparedStatement statement, HourlyTotal total) throws SQLException {
+        HourlyTotal.Bucket bucket = total.bucket();
+        statement.setString(1, bucket.tenantId());
+        statement.setObject(2, utc(bucket.hour()));
+        statement.setString(3, bucket.provider());
+        statement.setString(4, bucket.model());
+        statement.setString(5, bucket.userId());
+        statement.setLong(6, total.requests());
+        statement.setLong(7, total.inputTokens());
+        statement.setLong(8, total.outputTokens());
+        statement.setLong(9, total.cacheReadTokens());
+        statement.setLong(10, total.cacheWriteTokens());
+        statement.setLong(11, total.errors());
+    }
+
+    static OffsetDateTime utc(Instant instant) {
+        return instant.atOffset(ZoneOffset.UTC);
+    }
+}

@@ -1,0 +1,64 @@
+package dev.keygate.usage.system;
+
+import java.io.IOException;
+import java.net.URI;
+
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Builds every RFC 9457 problem this service answers with: typed, titled, with the trace id. */
+@Component
+public class ProblemResponses {
+
+    public static final String TYPE_BASE = "https://keygate.dev/problems/";
+
+    private final ObjectProvider<Tracer> tracer;
+    private final JsonMapper json;
+
+    ProblemResponses(ObjectProvider<Tracer> tracer, JsonMapper json) {
+        this.tracer = tracer;
+        this.json = json;
+    }
+
+    public ProblemDetail problem(HttpStatus status, String slug, String title, String detail) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(URI.create(TYPE_BASE + slug));
+        problem.setTitle(title);
+        Tracer current = tracer.getIfAvailable();
+        Span span = current == null ? null : current.currentSpan();
+        if (span != null) {
+            problem.setProperty("trace_id", span.context().traceId());
+        }
+        return problem;
+    }
+
+    void unauthorized(HttpServletRequest request, HttpServletResponse response, AuthenticationException ex)
+            throws IOException {
+        response.setHeader("WWW-Authenticate", "Bearer");
+        write(response, problem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Sign-in required",
+                "Send a Keycloak access token of realm 'keygate' as 'Authorization: Bearer <token>'."));
+    }
+
+    void forbidden(HttpServletRequest request, HttpServletResponse response, AccessDeniedException ex)
+            throws IOException {
+        write(response, problem(HttpStatus.FORBIDDEN, "forbidden", "Not allowed",
+                "Your roles do not allow " + request.getMethod() + " " + request.getRequestURI()
+                        + "; usage reports need the realm role 'analyst' or 'platform-admin'."));
+    }
+
+    private void write(HttpServletResponse response, ProblemDetail problem) throws IOException {
+        response.setStatus(problem.getStatus());
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.getOutputStream().write(json.writeValueAsBytes(problem));
+    }
+}
