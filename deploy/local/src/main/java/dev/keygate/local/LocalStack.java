@@ -190,15 +190,20 @@ public final class LocalStack {
 
             // keyvault needs only PostgreSQL and the PKI: it starts while Keycloak is still coming up.
             if (options.services().contains(KeygateService.KEYVAULT)) {
-                startService(KeygateService.KEYVAULT, wiring);
+                awaitHealthy(KeygateService.KEYVAULT, launchService(KeygateService.KEYVAULT, wiring));
             }
             join(kafkaReady);
             join(keycloakReady);
+            // The others are launched in order but come up side by side: none needs another to start, and their
+            // start-up overlaps JIT work with waits for connections.
+            Map<KeygateService, CompletableFuture<Void>> healthy = new EnumMap<>(KeygateService.class);
             for (KeygateService service : options.services()) {
                 if (service != KeygateService.KEYVAULT) {
-                    startService(service, wiring);
+                    Launched launched = launchService(service, wiring);
+                    healthy.put(service, CompletableFuture.runAsync(() -> awaitHealthy(service, launched), starter));
                 }
             }
+            healthy.values().forEach(LocalStack::join);
         } finally {
             starter.shutdownNow();
         }
@@ -260,8 +265,8 @@ public final class LocalStack {
                 server.database("admin", secrets.adminDbPassword(), true),
                 server.database("usage", secrets.usageDbPassword(), false),
                 server.database("keycloak", secrets.keycloakDbPassword(), false));
-        ready("postgresql", "postgresql://127.0.0.1:" + ports.postgres(), begin, this::postgresRssKiB,
-                "databases keyvault, admin, usage, keycloak");
+        ready("postgresql", "postgresql://127.0.0.1:" + ports.postgres(), begin, this::postgresMemoryKiB,
+                "databases keyvault, admin, usage, keycloak; memory as PSS, shared buffers counted once");
         return databases;
     }
 
@@ -324,7 +329,10 @@ public final class LocalStack {
         ready("fake-llm-provider", started.baseUrl().toString(), begin, () -> 0, "in the launcher JVM");
     }
 
-    private void startService(KeygateService service, StackWiring wiring) {
+    private record Launched(ServiceProcess process, long beganNanos) {
+    }
+
+    private Launched launchService(KeygateService service, StackWiring wiring) {
         long begin = System.nanoTime();
         Path log = logFile(service.module());
         ServiceProcess.rotateLog(log);
@@ -336,8 +344,12 @@ public final class LocalStack {
                     }
                     writePidFile(service.module(), started);
                 });
-        process.awaitHealthy(service.healthUrl(ports), SERVICE_READY_TIMEOUT);
-        ready(service.module(), service.baseUrl(ports).toString(), begin, process::rssKiB,
+        return new Launched(process, begin);
+    }
+
+    private void awaitHealthy(KeygateService service, Launched launched) {
+        launched.process().awaitHealthy(service.healthUrl(ports), SERVICE_READY_TIMEOUT);
+        ready(service.module(), service.baseUrl(ports).toString(), launched.beganNanos(), launched.process()::rssKiB,
                 service == KeygateService.KEYVAULT ? "mutual TLS; health " + service.healthUrl(ports) : "");
     }
 
@@ -626,11 +638,12 @@ public final class LocalStack {
         }
     }
 
-    private long postgresRssKiB() {
+    /** PSS of the postmaster and its backends: their RSS would count the shared buffers once per backend. */
+    private long postgresMemoryKiB() {
         try {
             Path pidFile = home.resolve("postgres").resolve("postmaster.pid");
             long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
-            return ProcessHandle.of(pid).map(ServiceProcess::rssKiB).orElse(0L);
+            return ProcessHandle.of(pid).map(ServiceProcess::pssKiB).orElse(0L);
         } catch (IOException | RuntimeException e) {
             return 0;
         }

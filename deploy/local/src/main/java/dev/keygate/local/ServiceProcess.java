@@ -300,6 +300,27 @@ public final class ServiceProcess implements AutoCloseable {
         return tree;
     }
 
+    /**
+     * Proportional set size of {@code process} and its descendants, in KiB, from {@code /proc/<pid>/smaps_rollup}:
+     * memory shared between them (PostgreSQL's shared buffers) counts once rather than once per process. Falls back
+     * to {@link #rssKiB(ProcessHandle)} where the kernel does not tell.
+     */
+    public static long pssKiB(ProcessHandle process) {
+        long total = 0;
+        for (ProcessHandle member : tree(process)) {
+            try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(member.pid()), "smaps_rollup"))) {
+                total += lines.filter(line -> line.startsWith("Pss:"))
+                        .map(line -> line.replaceAll("[^0-9]", ""))
+                        .filter(digits -> !digits.isEmpty())
+                        .mapToLong(Long::parseLong)
+                        .findFirst().orElse(0);
+            } catch (IOException | UncheckedIOException e) {
+                return rssKiB(process);
+            }
+        }
+        return total;
+    }
+
     /** The resident memory of the single process {@code pid}, in KiB, from {@code /proc/<pid>/status} (0 if unknown). */
     public static long vmRssKiB(long pid) {
         try (Stream<String> lines = Files.lines(Path.of("/proc", Long.toString(pid), "status"))) {

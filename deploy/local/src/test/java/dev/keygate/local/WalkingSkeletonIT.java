@@ -196,23 +196,65 @@ class WalkingSkeletonIT {
 
     @Test
     @Order(4)
-    void theUsageLedgerHoldsExactlyOneRowWithTheProvidersTokenCountsEvenWhenTheEventIsReplayed() throws Exception {
-        FakeLlmProvider.Usage expected = provider.lastUsage().orElseThrow();
+    void aStreamedAnswerArrivesAsTheProviderSentItWithItsUsageCounted() throws Exception {
+        String request = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":{\"include_usage\":true},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Stream this answer to me please\"}]}";
+
+        HttpResponse<byte[]> answer = chat(request);
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("text/event-stream"));
+        List<byte[]> sent = provider.responseBodies();
+        assertThat(answer.body()).isEqualTo(sent.get(sent.size() - 1));
+        assertThat(new String(answer.body(), StandardCharsets.UTF_8)).endsWith("data: [DONE]\n\n");
+    }
+
+    @Test
+    @Order(5)
+    void aProviderWithoutAKeyGetsTheSeedsClearError() throws Exception {
+        HttpResponse<String> refused = send(HttpRequest.newBuilder(proxy("/api/proxy/anthropic/v1/messages"))
+                .header("x-api-key", proxyKey)
+                .header("anthropic-version", "2023-06-01")
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-3-haiku-20240307\",\"max_tokens\":16,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")));
+
+        assertThat(refused.statusCode()).isEqualTo(400);
+        assertThat(refused.headers().firstValue("content-type")).hasValue("application/problem+json");
+        JsonNode problem = JSON.readTree(refused.body());
+        assertThat(problem.get("title").asString()).isEqualTo("API key not configured");
+        assertThat(problem.get("detail").asString()).contains("PUT /api/v1/me/provider-keys/anthropic");
+        assertThat(problem.get("error").get("message").asString()).isEqualTo(problem.get("detail").asString());
+    }
+
+    @Test
+    @Order(6)
+    void theUsageLedgerHoldsExactlyOneRowPerCallWithTheProvidersTokenCountsEvenWhenAnEventIsReplayed()
+            throws Exception {
+        List<FakeLlmProvider.RecordedRequest> calls = provider.requests();
+        assertThat(calls).hasSize(2);
         ServiceDatabase usage = wiring.usageDatabase();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") == 1);
-        Map<String, Object> row = rows(usage, "select * from usage_event").get(0);
-        assertThat(((Number) row.get("input_tokens")).longValue()).isEqualTo(expected.inputTokens());
-        assertThat(((Number) row.get("output_tokens")).longValue()).isEqualTo(expected.outputTokens());
-        assertThat(row.get("provider")).isEqualTo("openai");
-        assertThat(row.get("model")).isEqualTo("gpt-4o-mini");
-        assertThat(row.get("tenant_id")).isEqualTo("acme");
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") == 2);
+        List<Map<String, Object>> ledger = rows(usage, "select * from usage_event order by occurred_at");
+        for (int i = 0; i < 2; i++) {
+            FakeLlmProvider.Usage expected = FakeLlmProvider.expectedUsage(calls.get(i).bodyText());
+            Map<String, Object> row = ledger.get(i);
+            assertThat(((Number) row.get("input_tokens")).longValue()).isEqualTo(expected.inputTokens());
+            assertThat(((Number) row.get("output_tokens")).longValue()).isEqualTo(expected.outputTokens());
+            assertThat(row.get("provider")).isEqualTo("openai");
+            assertThat(row.get("model")).isEqualTo("gpt-4o-mini");
+            assertThat(row.get("tenant_id")).isEqualTo("acme");
+            assertThat(row.get("streamed")).isEqualTo(i == 1);
+        }
 
         // Replay the very same event, then a fresh one behind it on the same partition: once the fresh one is in
         // the ledger, the replay has been processed too, and must not have added a row.
         ConsumerRecord<byte[], byte[]> original = allRecords(Topics.USAGE_RECORDED).get(0);
-        String fresh = new String(original.value(), StandardCharsets.UTF_8)
-                .replace(row.get("event_id").toString(), java.util.UUID.randomUUID().toString());
+        String originalJson = new String(original.value(), StandardCharsets.UTF_8);
+        String originalId = JSON.readTree(originalJson).get("eventId").asString();
+        String fresh = originalJson.replace(originalId, java.util.UUID.randomUUID().toString());
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap(),
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class,
@@ -221,14 +263,13 @@ class WalkingSkeletonIT {
             producer.send(new ProducerRecord<>(Topics.USAGE_RECORDED, original.key(),
                     fresh.getBytes(StandardCharsets.UTF_8))).get();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") >= 2);
-        assertThat(count(usage, "select count(*) from usage_event")).isEqualTo(2);
-        assertThat(count(usage, "select count(*) from usage_event where event_id = '" + row.get("event_id") + "'"))
-                .isEqualTo(1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") >= 3);
+        assertThat(count(usage, "select count(*) from usage_event")).isEqualTo(3);
+        assertThat(count(usage, "select count(*) from usage_event where event_id = '" + originalId + "'")).isEqualTo(1);
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void theProviderKeyIsNowhereButSealedInKeyvault() throws Exception {
         for (ServiceDatabase database : List.of(wiring.keyvaultDatabase(), wiring.adminDatabase(), wiring.usageDatabase())) {
             for (String table : tables(database)) {
