@@ -5,66 +5,27 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 
 import javax.net.ssl.SSLContext;
 
 import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
 import dev.keygate.testkit.ServiceCertificate;
-import dev.keygate.testkit.ServiceDatabase;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
-import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** keyvault over real mutual TLS and a real PostgreSQL: who may store, who may decrypt, and what is left behind. */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
-class KeyvaultAccessIT {
+class KeyvaultAccessIT extends KeyvaultIntegrationTest {
 
-    private static final LocalPki PKI = LocalPki.shared();
-    private static final ServiceCertificate SERVER = PKI.issue("keyvault-service");
-    private static final ServiceCertificate PROXY = PKI.issue("proxy-service");
-    private static final ServiceCertificate ADMIN = PKI.issue("admin-service");
-    private static final ServiceCertificate STRANGER = PKI.issue("usage-service");
-    private static final String OPENAI_KEY = "sk-proj-" + randomToken();
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
-    @LocalServerPort
-    int port;
+    private static final String OPENAI_KEY = "sk-proj-" + randomToken(24);
 
     @LocalManagementPort
     int managementPort;
-
-    @Autowired
-    JdbcTemplate jdbc;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("keyvault", false);
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.ssl.bundle.pem.keyvault-server.keystore.certificate", () -> "file:" + SERVER.certificate());
-        registry.add("spring.ssl.bundle.pem.keyvault-server.keystore.private-key", () -> "file:" + SERVER.privateKey());
-        registry.add("spring.ssl.bundle.pem.keyvault-server.truststore.certificate", () -> "file:" + PKI.caCertificate());
-        registry.add("management.server.port", () -> "0");
-        byte[] master = new byte[32];
-        new SecureRandom().nextBytes(master);
-        registry.add("keygate.keyvault.master-keys.inline", () -> "1=" + Base64.getEncoder().encodeToString(master));
-    }
 
     @Test
     void adminStoresAKeyAndOnlyTheProxyGetsItBack() throws Exception {
@@ -166,26 +127,5 @@ class KeyvaultAccessIT {
                 + "and caller = 'spiffe://keygate/proxy-service'", Integer.class)).isPositive();
         assertThat(jdbc.queryForObject("select count(*) from audit_event where outcome = 'refused' "
                 + "and caller = 'spiffe://keygate/admin-service'", Integer.class)).isPositive();
-    }
-
-    private HttpResponse<String> call(ServiceCertificate identity, String method, String path, String body)
-            throws IOException, InterruptedException {
-        return send(identity.sslContext(PKI.caCertificate()), method, path, body);
-    }
-
-    private HttpResponse<String> send(SSLContext tls, String method, String path, String body)
-            throws IOException, InterruptedException {
-        HttpClient client = HttpClient.newBuilder().sslContext(tls).build();
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body));
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String randomToken() {
-        byte[] bytes = new byte[24];
-        new SecureRandom().nextBytes(bytes);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

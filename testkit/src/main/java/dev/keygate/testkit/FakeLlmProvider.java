@@ -92,6 +92,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     private final FakeAnthropicMessages anthropic = new FakeAnthropicMessages(mapper, this);
     private final List<RecordedRequest> recorded = new CopyOnWriteArrayList<>();
     private final List<byte[]> responses = new CopyOnWriteArrayList<>();
+    private final java.util.Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Queue<CannedResponse> canned = new ConcurrentLinkedQueue<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
     private volatile Duration chunkDelay = Duration.ZERO;
@@ -203,6 +204,14 @@ public final class FakeLlmProvider implements AutoCloseable {
         return responses.stream().map(byte[]::clone).toList();
     }
 
+    /**
+     * From now on, any request carrying {@code credential} gets OpenAI's 401 {@code invalid_api_key} answer, as a
+     * revoked key would; {@code GET /v1/models} (the cheap check call) answers 200 to any other credential.
+     */
+    public void rejectCredential(String credential) {
+        rejected.add(credential);
+    }
+
     /** The latest request received; throws {@link NoSuchElementException} if there is none. */
     public RecordedRequest lastRequest() {
         List<RecordedRequest> all = requests();
@@ -251,6 +260,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     public void reset() {
         recorded.clear();
         responses.clear();
+        rejected.clear();
         canned.clear();
         lastUsage = null;
         chunkDelay = Duration.ZERO;
@@ -349,7 +359,29 @@ public final class FakeLlmProvider implements AutoCloseable {
         }
         String path = exchange.getRequestURI().getPath();
         boolean post = "POST".equals(request.method());
-        if (post && FakeOpenAiChat.PATH.equals(path)) {
+        if (request.credential() != null && rejected.contains(request.credential())) {
+            // What OpenAI answers to a revoked or mistyped key.
+            ObjectNode root = mapper.createObjectNode();
+            ObjectNode error = root.putObject("error");
+            error.put("message", "Incorrect API key provided. You can find your API key at "
+                    + "https://platform.openai.com/account/api-keys.");
+            error.put("type", "invalid_request_error");
+            error.putNull("param");
+            error.put("code", "invalid_api_key");
+            ExchangeReplies.json(exchange, 401, Map.of(), mapper.writeValueAsString(root));
+        }
+        else if ("GET".equals(request.method()) && "/v1/models".equals(path)) {
+            ObjectNode root = mapper.createObjectNode();
+            root.put("object", "list");
+            ObjectNode model = root.putArray("data").addObject();
+            model.put("id", "gpt-4o-mini");
+            model.put("object", "model");
+            model.put("created", 1721172741);
+            model.put("owned_by", "system");
+            ExchangeReplies.json(exchange, request.credential() == null ? 401 : 200, Map.of(),
+                    mapper.writeValueAsString(root));
+        }
+        else if (post && FakeOpenAiChat.PATH.equals(path)) {
             openAi.handle(exchange, request);
         }
         else if (post && FakeAnthropicMessages.PATH.equals(path)) {

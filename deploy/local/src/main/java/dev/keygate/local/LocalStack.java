@@ -20,6 +20,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -78,7 +79,7 @@ public final class LocalStack {
     private final StackPorts ports;
     private final String version;
     private final Logger log = LoggerFactory.getLogger(LocalStack.class);
-    private final long launchedAt = System.nanoTime();
+    private volatile long launchedAt = System.nanoTime();
 
     /** Starts hold the read lock, {@link #stop()} the write lock: nothing starts after a stop began. */
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
@@ -91,10 +92,11 @@ public final class LocalStack {
     private volatile KeycloakProcess keycloak;
     private volatile FakeLlmProvider provider;
     private final Map<KeygateService, ServiceProcess> services = new EnumMap<>(KeygateService.class);
-    private FileChannel lockChannel;
-    private FileLock homeLock;
+    private final HomeLock homeLock;
 
-    LocalStack(LaunchOptions options, Path root, Path home, StackPorts ports, String version) {
+    private LocalStack(LaunchOptions options, Path root, Path home, StackPorts ports, String version,
+                       HomeLock homeLock) {
+        this.homeLock = homeLock;
         this.options = options;
         this.root = root;
         this.home = home;
@@ -119,6 +121,13 @@ public final class LocalStack {
         Path root = repositoryRoot();
         Path home = Path.of(System.getProperty("keygate.home", root.resolve(".keygate").toString()))
                 .toAbsolutePath().normalize();
+        HomeLock lock = HomeLock.acquire(home);
+        if (lock == null) {
+            System.err.println("Another Keygate local stack is running from " + home
+                    + ". Stop it (Ctrl-C in its terminal) first.");
+            System.exit(1);
+            return;
+        }
         Path logs = home.resolve("logs");
         // Read by logback.xml: set, and the previous run's logs moved aside, before the first logger exists.
         System.setProperty("keygate.logs", logs.toString());
@@ -133,7 +142,38 @@ public final class LocalStack {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare " + logs, e);
         }
-        new LocalStack(options, root, home, StackPorts.defaults(), version()).run();
+        new LocalStack(options, root, home, StackPorts.defaults(), version(), lock).run();
+    }
+
+    /** Held while a launcher runs, so a second one on the same {@code .keygate} refuses to start. */
+    private record HomeLock(FileChannel channel, FileLock lock) {
+
+        /** The lock, or null when another launcher holds it. */
+        static HomeLock acquire(Path home) {
+            try {
+                Files.createDirectories(home.resolve("run"));
+                Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
+                FileChannel channel = FileChannel.open(home.resolve("run").resolve("launcher.lock"),
+                        StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    channel.close();
+                    return null;
+                }
+                return new HomeLock(channel, lock);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot prepare " + home, e);
+            }
+        }
+
+        void release() {
+            try {
+                lock.release();
+                channel.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
+        }
     }
 
     private void run() {
@@ -142,13 +182,15 @@ public final class LocalStack {
         try {
             start();
         } catch (RuntimeException e) {
-            if (!stopping) {
+            // A stop requested during the start (Ctrl-C) makes the start fail too; that is no error.
+            boolean requested = stopping;
+            if (!requested) {
                 log.error("The local stack did not start: {}", describe(e));
                 log.debug("Start failure", e);
-                log.error("Logs are in {}. Stopping what was started.", home.resolve("logs"));
+                log.error("Logs are in {}. Stopping whatever had started.", home.resolve("logs"));
             }
             stop();
-            System.exit(1);
+            System.exit(requested ? 0 : 1);
         }
         printSummary();
         watchForUnexpectedExits();
@@ -161,11 +203,13 @@ public final class LocalStack {
 
     /** Brings everything up; on failure the caller stops whatever did start. */
     void start() {
+        stopLeftovers();
+        requireJars();
+        requireFreePorts();
         prepareHome();
         Path masterKeyFile = StackSecrets.ensureMasterKeyFile(home.resolve("keyvault").resolve("master-keys"));
         StackSecrets secrets = StackSecrets.loadOrCreate(home.resolve("secrets.properties"));
-        requireJars();
-        requireFreePorts();
+        launchedAt = System.nanoTime();
         log.info("Starting the Keygate local stack in {} ({})", home,
                 options.demo() ? "demo mode: fake LLM provider" : "real providers: api.openai.com, api.anthropic.com");
 
@@ -183,8 +227,8 @@ public final class LocalStack {
                 startFakeProvider();
             }
             Databases ready = join(databases);
-            StackWiring wiring = new StackWiring(ports, ready.keyvault(), ready.admin(), ready.usage(), "127.0.0.1:" + ports.kafka(), issuerUri(), secrets.adminClientSecret(),
-                    masterKeyFile, certificates,
+            StackWiring wiring = new StackWiring(ports, ready.keyvault(), ready.admin(), ready.usage(),
+                    "127.0.0.1:" + ports.kafka(), issuerUri(), secrets.adminClientSecret(), masterKeyFile, certificates,
                     options.demo() ? fakeProviderUrl() : StackWiring.OPENAI,
                     options.demo() ? fakeProviderUrl() : StackWiring.ANTHROPIC);
 
@@ -373,19 +417,11 @@ public final class LocalStack {
 
     // --- preparation --------------------------------------------------------------------------------------------
 
+    /** Refuses to start over data whose secrets are gone: it would be unreadable or refuse the new ones. */
     private void prepareHome() {
         try {
-            Files.createDirectories(home);
-            Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwx------"));
             for (String directory : List.of("logs", "run", "keyvault", "pki", "kafka", "keycloak")) {
                 Files.createDirectories(home.resolve(directory));
-            }
-            lockChannel = FileChannel.open(home.resolve("run").resolve("launcher.lock"),
-                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            homeLock = lockChannel.tryLock();
-            if (homeLock == null) {
-                throw new IllegalStateException("Another Keygate local stack is running from " + home
-                        + ". Stop it (Ctrl-C in its terminal) first.");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot prepare " + home, e);
@@ -401,7 +437,6 @@ public final class LocalStack {
                     + "keyvault's database from an earlier run exists: keys sealed with it would be unreadable. "
                     + "Restore the file, or delete " + home + " to start afresh.");
         }
-        stopLeftovers();
     }
 
     private void requireJars() {
@@ -451,28 +486,36 @@ public final class LocalStack {
      * pid files and start times, and PostgreSQL through its postmaster.pid. Stopped so this run can take the ports.
      */
     private void stopLeftovers() {
+        if (!Files.isDirectory(home.resolve("run"))) {
+            return;
+        }
+        Map<String, ProcessHandle> found = new LinkedHashMap<>();
         try (DirectoryStream<Path> pidFiles = Files.newDirectoryStream(home.resolve("run"), "*.pid")) {
             for (Path pidFile : pidFiles) {
-                leftover(pidFile).ifPresent(process -> {
-                    log.warn("Stopping {} (pid {}), left running by an earlier launcher", stripPid(pidFile),
-                            process.pid());
-                    terminate(process, ServiceProcess.STOP_TIMEOUT);
-                });
+                leftover(pidFile).ifPresent(process -> found.put(stripPid(pidFile), process));
                 Files.deleteIfExists(pidFile);
             }
             Path postmasterPid = home.resolve("postgres").resolve("postmaster.pid");
             if (Files.exists(postmasterPid)) {
                 long pid = Long.parseLong(Files.readAllLines(postmasterPid).get(0).strip());
-                Optional<ProcessHandle> postmaster = ProcessHandle.of(pid).filter(p -> p.info().command()
-                        .map(command -> command.endsWith("/postgres")).orElse(false));
-                if (postmaster.isPresent()) {
-                    log.warn("Stopping PostgreSQL (pid {}), left running by an earlier launcher", pid);
-                    terminate(postmaster.get(), POSTGRES_STOP_TIMEOUT);
-                }
+                ProcessHandle.of(pid).filter(p -> p.info().command()
+                        .map(command -> command.endsWith("/postgres")).orElse(false))
+                        .ifPresent(postmaster -> found.put("postgresql", postmaster));
             }
         } catch (IOException | RuntimeException e) {
             log.warn("Could not check for processes left by an earlier run: {}", e.toString());
         }
+        if (found.isEmpty()) {
+            return;
+        }
+        log.warn("Stopping what an earlier launcher left running: {}", found.keySet());
+        // The same order as a normal stop, each tier at once: services, then Keycloak and Kafka, then PostgreSQL.
+        List<String> services = Arrays.stream(KeygateService.values()).map(KeygateService::module).toList();
+        terminateAll(found.entrySet().stream().filter(e -> services.contains(e.getKey()))
+                .map(Map.Entry::getValue).toList(), ServiceProcess.STOP_TIMEOUT);
+        terminateAll(found.entrySet().stream().filter(e -> !services.contains(e.getKey())
+                && !e.getKey().equals("postgresql")).map(Map.Entry::getValue).toList(), ServiceProcess.STOP_TIMEOUT);
+        terminateAll(Optional.ofNullable(found.get("postgresql")).stream().toList(), POSTGRES_STOP_TIMEOUT);
     }
 
     private static Optional<ProcessHandle> leftover(Path pidFile) throws IOException {
@@ -486,17 +529,23 @@ public final class LocalStack {
                 .map(start -> Math.abs(start.toEpochMilli() - startedMillis) < 1000).orElse(false));
     }
 
-    private static void terminate(ProcessHandle process, Duration timeout) {
-        List<ProcessHandle> tree = new ArrayList<>();
-        tree.add(process);
-        process.descendants().forEach(tree::add);
-        tree.forEach(ProcessHandle::destroy);
-        try {
-            process.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception stillRunning) {
-            // killed below
+    /** SIGTERM to every process and its descendants at once; SIGKILL to whatever is left after {@code timeout}. */
+    private static void terminateAll(List<ProcessHandle> processes, Duration timeout) {
+        List<ProcessHandle> trees = new ArrayList<>();
+        for (ProcessHandle process : processes) {
+            trees.add(process);
+            process.descendants().forEach(trees::add);
         }
-        tree.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
+        trees.forEach(ProcessHandle::destroy);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ProcessHandle process : trees) {
+            try {
+                process.onExit().get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (Exception stillRunning) {
+                // killed below
+            }
+        }
+        trees.stream().filter(ProcessHandle::isAlive).forEach(ProcessHandle::destroyForcibly);
     }
 
     private void writePidFile(String name, ServiceProcess process) {
@@ -522,16 +571,7 @@ public final class LocalStack {
     }
 
     private void releaseHomeLock() {
-        try {
-            if (homeLock != null) {
-                homeLock.release();
-            }
-            if (lockChannel != null) {
-                lockChannel.close();
-            }
-        } catch (IOException e) {
-            log.debug("Could not release the launcher lock", e);
-        }
+        homeLock.release();
     }
 
     // --- reporting ----------------------------------------------------------------------------------------------

@@ -6,8 +6,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The loopback ports of one stack. {@link #defaults()} are the fixed, documented ports of the one-machine stack;
- * integration tests pass free ports instead. Every port must be distinct.
+ * The loopback ports of one stack. {@link #defaults()} are the fixed ports of the one-machine stack; integration
+ * tests pass free ports instead. Every port must be distinct.
+ *
+ * <pre>
+ * PostgreSQL 15432   Kafka 19092 (controller 19093)   Keycloak 18080 (management 18081)   fake LLM provider 18090
+ * keyvault-service 8443 (mutual TLS; health on 8444)   admin-service 8081   usage-service 8083   proxy-service 8080
+ * </pre>
  */
 public record StackPorts(int postgres, int kafka, int kafkaController, int keycloak, int keycloakManagement,
                          int fakeProvider, int keyvault, int keyvaultManagement, int admin, int usage, int proxy) {
@@ -26,7 +31,7 @@ public record StackPorts(int postgres, int kafka, int kafkaController, int keycl
         });
     }
 
-    /** The one-machine stack's ports (see deploy/local/README). */
+    /** The one-machine stack's ports, as listed above. */
     public static StackPorts defaults() {
         return new StackPorts(15432, 19092, 19093, 18080, 18081, 18090, 8443, 8444, 8081, 8083, 8080);
     }

@@ -34,8 +34,10 @@ class AccessConfiguration {
                 .x509(x509 -> x509.x509PrincipalExtractor(new SpiffeIdExtractor())
                         .userDetailsService(identities(access)))
                 .authorizeHttpRequests(requests -> requests
-                        .requestMatchers(HttpMethod.POST, "/v1/resolve").hasAuthority(authority(AccessProperties.Permission.RESOLVE))
-                        .requestMatchers("/v1/tenants/**").hasAuthority(authority(AccessProperties.Permission.MANAGE))
+                        .requestMatchers(HttpMethod.POST, "/v1/resolve", "/v1/keys/*/rejected")
+                        .hasAuthority(authority(AccessProperties.Permission.RESOLVE))
+                        .requestMatchers("/v1/tenants/**", "/v1/audit").hasAuthority(authority(AccessProperties.Permission.MANAGE))
+                        .requestMatchers("/v1/keyring", "/v1/keyring/**").hasAuthority(authority(AccessProperties.Permission.OPERATE))
                         .requestMatchers("/error").permitAll()
                         // Served only on the plain-HTTP management port (see management.server.port).
                         .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
@@ -79,6 +81,10 @@ class AccessConfiguration {
     }
 
     private static String action(HttpServletRequest request) {
-        return request.getRequestURI().startsWith("/v1/resolve") ? "decrypt" : "manage";
+        String path = request.getRequestURI();
+        if (path.startsWith("/v1/resolve")) {
+            return "decrypt";
+        }
+        return path.startsWith("/v1/keyring") ? "rotate" : "manage";
     }
 }

@@ -17,7 +17,9 @@ record AccessProperties(@NotEmpty Map<String, Permission> identities) {
     enum Permission {
         /** Decrypt keys for proxied calls. */
         RESOLVE,
-        /** Store, replace, delete keys and read their metadata; never plaintext. */
-        MANAGE
+        /** Store, replace, delete keys and read their metadata and audit; never plaintext. */
+        MANAGE,
+        /** Operate the master keyring: reload, promote, re-wrap, retire. Never plaintext. */
+        OPERATE
     }
 }

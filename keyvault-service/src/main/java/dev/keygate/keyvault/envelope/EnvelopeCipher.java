@@ -3,6 +3,7 @@ package dev.keygate.keyvault.envelope;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import javax.crypto.Cipher;
 import javax.crypto.KeyGenerator;
@@ -21,13 +22,19 @@ public final class EnvelopeCipher {
     private static final int TAG_BITS = 128;
 
     private final SecureRandom random = new SecureRandom();
-    private final MasterKeyring keyring;
+    private final Supplier<MasterKeyring> keyrings;
 
     public EnvelopeCipher(MasterKeyring keyring) {
-        this.keyring = keyring;
+        this(() -> keyring);
+    }
+
+    /** A cipher that always uses the keyring as it is at the moment of each operation. */
+    public EnvelopeCipher(Supplier<MasterKeyring> keyrings) {
+        this.keyrings = keyrings;
     }
 
     public SealedSecret seal(PlainKey plaintext, AssociatedData context) {
+        MasterKeyring keyring = keyrings.get();
         byte[] dataKey = newDataKey();
         byte[] plain = plaintext.bytes();
         try {
@@ -47,7 +54,7 @@ public final class EnvelopeCipher {
     }
 
     public PlainKey open(SealedSecret sealed, AssociatedData context) {
-        SecretKey master = keyring.forDecryption(sealed.masterKeyVersion());
+        SecretKey master = keyrings.get().forDecryption(sealed.masterKeyVersion());
         byte[] dataKey = null;
         try {
             dataKey = gcm(Cipher.DECRYPT_MODE, master, sealed.wrapNonce(),
@@ -71,6 +78,7 @@ public final class EnvelopeCipher {
      * ciphertext is kept as it is.
      */
     public SealedSecret rewrap(SealedSecret sealed, AssociatedData context) {
+        MasterKeyring keyring = keyrings.get();
         SecretKey master = keyring.forDecryption(sealed.masterKeyVersion());
         byte[] dataKey = gcm(Cipher.DECRYPT_MODE, master, sealed.wrapNonce(),
                 wrapContext(context, sealed.masterKeyVersion()), sealed.wrappedDataKey());

@@ -1,16 +1,14 @@
 package dev.keygate.keyvault.envelope;
 
-import java.util.Collections;
-import java.util.Map;
-
-import javax.crypto.SecretKey;
-
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.scheduling.annotation.EnableScheduling;
 import org.springframework.util.StringUtils;
 
 @Configuration(proxyBeanMethods = false)
+@EnableScheduling
 class EnvelopeConfiguration {
 
     @Bean
@@ -27,15 +25,12 @@ class EnvelopeConfiguration {
     }
 
     @Bean
-    MasterKeyring masterKeyring(MasterKeySource source, MasterKeyProperties properties) {
-        Map<Integer, SecretKey> keys = source.load();
-        int primary = properties.primaryVersion() == 0 && !keys.isEmpty() ? Collections.max(keys.keySet())
-                : properties.primaryVersion();
-        return new MasterKeyring(keys, primary, properties.minDecryptionVersion());
+    Keyring keyring(MasterKeySource source, JdbcTemplate jdbc, MasterKeyProperties properties) {
+        return new Keyring(source, jdbc, properties.primaryVersion(), properties.minDecryptionVersion());
     }
 
     @Bean
-    EnvelopeCipher envelopeCipher(MasterKeyring keyring) {
-        return new EnvelopeCipher(keyring);
+    EnvelopeCipher envelopeCipher(Keyring keyring) {
+        return new EnvelopeCipher(keyring::current);
     }
 }

@@ -9,6 +9,7 @@ import java.util.Base64;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -19,32 +20,36 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class KeyringFileSource implements MasterKeySource {
 
-    private final String text;
+    private final Supplier<String> text;
     private final String origin;
 
-    private KeyringFileSource(String text, String origin) {
+    private KeyringFileSource(Supplier<String> text, String origin) {
         this.text = text;
         this.origin = origin;
     }
 
+    /** The file is read on every {@link #load()}, so a version added to it is picked up by a reload. */
     static KeyringFileSource file(Path file) {
-        try {
-            return new KeyringFileSource(Files.readString(file), file.toString());
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException("cannot read the master key file " + file, ex);
-        }
+        return new KeyringFileSource(() -> {
+            try {
+                return Files.readString(file);
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException("cannot read the master key file " + file, ex);
+            }
+        }, file.toString());
     }
 
     static KeyringFileSource inline(String value) {
-        return new KeyringFileSource(value.replace(',', '\n'), "KEYGATE_MASTER_KEYS");
+        String lines = value.replace(',', '\n');
+        return new KeyringFileSource(() -> lines, "KEYGATE_MASTER_KEYS");
     }
 
     @Override
     public Map<Integer, SecretKey> load() {
         Properties lines = new Properties();
         try {
-            lines.load(new StringReader(text));
+            lines.load(new StringReader(text.get()));
         }
         catch (IOException ex) {
             throw new UncheckedIOException(ex);

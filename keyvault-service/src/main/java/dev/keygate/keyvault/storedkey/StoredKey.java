@@ -17,6 +17,8 @@ import jakarta.persistence.Version;
 class StoredKey {
 
     static final String PURPOSE_PROVIDER_API_KEY = "provider-api-key";
+    static final String STATUS_ACTIVE = "active";
+    static final String STATUS_REJECTED = "rejected";
 
     @Id
     private UUID id;
@@ -40,6 +42,12 @@ class StoredKey {
     private int masterKeyVersion;
     private String hint;
     private String fingerprint;
+    private String label;
+    private String status = STATUS_ACTIVE;
+    @Column(name = "status_reason")
+    private String statusReason;
+    @Column(name = "checked_at")
+    private Instant checkedAt;
     @Column(name = "created_at")
     private Instant createdAt;
     @Column(name = "updated_at")
@@ -66,7 +74,53 @@ class StoredKey {
         return new AssociatedData(tenantId, ownerType, ownerId, provider, id, purpose);
     }
 
-    void seal(SealedSecret sealed, String hint, String fingerprint, Instant now) {
+    /** A new key for this slot starts active, whatever the key it replaced was. */
+    void seal(SealedSecret sealed, String hint, String fingerprint, String label, Instant now) {
+        seal(sealed, hint, fingerprint, now);
+        this.label = label;
+        this.status = STATUS_ACTIVE;
+        this.statusReason = null;
+        this.checkedAt = null;
+    }
+
+    /** Keeps everything but the wrapping of the data key (master key rotation). */
+    void rewrapped(SealedSecret sealed) {
+        this.wrappedDataKey = sealed.wrappedDataKey();
+        this.wrapNonce = sealed.wrapNonce();
+        this.masterKeyVersion = sealed.masterKeyVersion();
+    }
+
+    void checked(boolean accepted, String reason, Instant now) {
+        this.status = accepted ? STATUS_ACTIVE : STATUS_REJECTED;
+        this.statusReason = reason;
+        this.checkedAt = now;
+    }
+
+    boolean usable() {
+        return STATUS_ACTIVE.equals(status);
+    }
+
+    int priority() {
+        return priority;
+    }
+
+    String label() {
+        return label;
+    }
+
+    String status() {
+        return status;
+    }
+
+    String statusReason() {
+        return statusReason;
+    }
+
+    Instant checkedAt() {
+        return checkedAt;
+    }
+
+    private void seal(SealedSecret sealed, String hint, String fingerprint, Instant now) {
         this.ciphertext = sealed.ciphertext();
         this.dataNonce = sealed.dataNonce();
         this.wrappedDataKey = sealed.wrappedDataKey();

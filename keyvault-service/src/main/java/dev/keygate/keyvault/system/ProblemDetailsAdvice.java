@@ -1,7 +1,9 @@
 package dev.keygate.keyvault.system;
 
 import dev.keygate.keyvault.envelope.SecretUnavailableException;
+import dev.keygate.keyvault.rotation.RotationIncompleteException;
 import dev.keygate.keyvault.storedkey.KeyNotConfiguredException;
+import dev.keygate.keyvault.storedkey.SecretNotFoundException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -26,6 +28,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(KeyNotConfiguredException.class)
     ProblemDetail keyNotConfigured(KeyNotConfiguredException ex) {
         return problems.problem(HttpStatus.NOT_FOUND, "no-key-configured", "API key not configured", ex.getMessage());
+    }
+
+    @ExceptionHandler(SecretNotFoundException.class)
+    ProblemDetail secretNotFound(SecretNotFoundException ex) {
+        return problems.problem(HttpStatus.NOT_FOUND, "secret-not-found", "Stored key not found", ex.getMessage());
+    }
+
+    @ExceptionHandler(RotationIncompleteException.class)
+    ProblemDetail rotationIncomplete(RotationIncompleteException ex) {
+        return problems.problem(HttpStatus.CONFLICT, "rotation-incomplete", "Master key still in use", ex.getMessage());
     }
 
     @ExceptionHandler(SecretUnavailableException.class)
