@@ -355,6 +355,8 @@ public final class LocalStack {
                 "admin console " + server.baseUrl() + "/admin");
     }
 
+    static final String KEYVAULT_OPERATOR = "keyvault-operator";
+
     private Map<KeygateService, ServiceCertificate> issueCertificates() {
         long begin = System.nanoTime();
         LocalPki pki = LocalPki.open(home.resolve("pki"), CA_NAME);
@@ -362,7 +364,10 @@ public final class LocalStack {
         for (KeygateService service : KeygateService.values()) {
             certificates.put(service, pki.issue(service.module()));
         }
-        ready("pki", home.resolve("pki").toString(), begin, () -> 0, "CA kept, service certificates re-issued");
+        // Not a service: the identity an operator uses for keyvault's keyring (rotation), see docs/keyvault.md.
+        pki.issue(KEYVAULT_OPERATOR);
+        ready("pki", home.resolve("pki").toString(), begin, () -> 0,
+                "CA kept, service and " + KEYVAULT_OPERATOR + " certificates re-issued");
         return certificates;
     }
 

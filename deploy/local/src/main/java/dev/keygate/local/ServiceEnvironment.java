@@ -29,7 +29,7 @@ public final class ServiceEnvironment {
         };
     }
 
-    /** keyvault-service: its database, its server certificate and the master key file. */
+    /** keyvault-service: its database, its server certificate, the master key file and the providers to check keys with. */
     public static Map<String, String> keyvault(StackWiring wiring) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("KEYVAULT_PORT", port(wiring.ports().keyvault()));
@@ -37,6 +37,9 @@ public final class ServiceEnvironment {
         database(env, "KEYVAULT", required(wiring.keyvaultDatabase(), "keyvault database"));
         tls(env, wiring.certificate(KeygateService.KEYVAULT));
         env.put("KEYGATE_MASTER_KEY_FILE", absolute(required(wiring.masterKeyFile(), "master key file")));
+        // Where key checks ask the providers whether a stored key works.
+        env.put("KEYGATE_PROVIDER_OPENAI_URL", wiring.openAiUrl().toString());
+        env.put("KEYGATE_PROVIDER_ANTHROPIC_URL", wiring.anthropicUrl().toString());
         return Collections.unmodifiableMap(env);
     }
 

@@ -25,17 +25,19 @@ class ServiceEnvironmentTest {
     private final StackWiring wiring = wiring(StackPorts.defaults());
 
     @Test
-    void keyvaultGetsItsDatabaseCertificateAndMasterKeyFile() {
-        assertThat(ServiceEnvironment.keyvault(wiring)).containsExactlyInAnyOrderEntriesOf(Map.of(
-                "KEYVAULT_PORT", "8443",
-                "KEYVAULT_MANAGEMENT_PORT", "8444",
-                "KEYVAULT_DB_URL", "jdbc:postgresql://127.0.0.1:15432/keyvault",
-                "KEYVAULT_DB_USER", "keyvault",
-                "KEYVAULT_DB_PASSWORD", "kv-db-secret",
-                "KEYGATE_TLS_CERT", "file:/stack/pki/keyvault-service.crt.pem",
-                "KEYGATE_TLS_KEY", "file:/stack/pki/keyvault-service.key.pem",
-                "KEYGATE_TLS_CA", "file:/stack/pki/ca.crt.pem",
-                "KEYGATE_MASTER_KEY_FILE", "/stack/keyvault/master-keys"));
+    void keyvaultGetsItsDatabaseCertificateMasterKeyFileAndTheProvidersToCheckKeysWith() {
+        assertThat(ServiceEnvironment.keyvault(wiring)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+                Map.entry("KEYGATE_PROVIDER_OPENAI_URL", "http://127.0.0.1:18090"),
+                Map.entry("KEYGATE_PROVIDER_ANTHROPIC_URL", "http://127.0.0.1:18090"),
+                Map.entry("KEYVAULT_PORT", "8443"),
+                Map.entry("KEYVAULT_MANAGEMENT_PORT", "8444"),
+                Map.entry("KEYVAULT_DB_URL", "jdbc:postgresql://127.0.0.1:15432/keyvault"),
+                Map.entry("KEYVAULT_DB_USER", "keyvault"),
+                Map.entry("KEYVAULT_DB_PASSWORD", "kv-db-secret"),
+                Map.entry("KEYGATE_TLS_CERT", "file:/stack/pki/keyvault-service.crt.pem"),
+                Map.entry("KEYGATE_TLS_KEY", "file:/stack/pki/keyvault-service.key.pem"),
+                Map.entry("KEYGATE_TLS_CA", "file:/stack/pki/ca.crt.pem"),
+                Map.entry("KEYGATE_MASTER_KEY_FILE", "/stack/keyvault/master-keys")));
     }
 
     @Test

@@ -295,6 +295,26 @@ class WalkingSkeletonIT {
         }
     }
 
+    @Test
+    @Order(8)
+    void aKeyTheProviderRevokesIsPassedOnOnceThenReportedSoTheProxyStopsUsingIt() throws Exception {
+        String request = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"still there?\"}]}";
+        provider.rejectCredential(OPENAI_KEY);
+
+        HttpResponse<byte[]> refused = chat(request);
+
+        assertThat(refused.statusCode()).isEqualTo(401);
+        List<byte[]> sent = provider.responseBodies();
+        assertThat(refused.body()).as("the provider's own error, unchanged").isEqualTo(sent.get(sent.size() - 1));
+        HttpResponse<byte[]> next = await().atMost(Duration.ofSeconds(10))
+                .until(() -> chat(request), response -> response.statusCode() == 400);
+        JsonNode problem = JSON.readTree(next.body());
+        assertThat(problem.get("detail").asString()).contains("rejected by the provider");
+        int reached = provider.requests().size();
+        assertThat(chat(request).statusCode()).isEqualTo(400);
+        assertThat(provider.requests()).as("no further call reaches the provider with the revoked key").hasSize(reached);
+    }
+
     private static HttpResponse<byte[]> chat(String request) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(proxy("/api/proxy/openai/v1/chat/completions"))
                 .header("Authorization", "Bearer " + proxyKey)

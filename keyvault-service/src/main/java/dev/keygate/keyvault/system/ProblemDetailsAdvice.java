@@ -27,7 +27,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(KeyNotConfiguredException.class)
     ProblemDetail keyNotConfigured(KeyNotConfiguredException ex) {
-        return problems.problem(HttpStatus.NOT_FOUND, "no-key-configured", "API key not configured", ex.getMessage());
+        return ex.allRejected()
+                ? problems.problem(HttpStatus.NOT_FOUND, "no-usable-key", "Every stored key was rejected", ex.getMessage())
+                : problems.problem(HttpStatus.NOT_FOUND, "no-key-configured", "API key not configured", ex.getMessage());
     }
 
     @ExceptionHandler(SecretNotFoundException.class)

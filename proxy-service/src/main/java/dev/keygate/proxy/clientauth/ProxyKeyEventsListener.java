@@ -37,7 +37,9 @@ class ProxyKeyEventsListener implements ConsumerSeekAware {
         callback.seekToBeginning(assignments.keySet());
     }
 
-    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}", topics = Topics.ADMIN_PROXY_KEYS)
+    // A short fetch wait: a revocation must reach every proxy within a second, and this topic is quiet.
+    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}", topics = Topics.ADMIN_PROXY_KEYS,
+            properties = "fetch.max.wait.ms=50")
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

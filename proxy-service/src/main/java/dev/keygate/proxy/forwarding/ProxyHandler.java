@@ -131,7 +131,12 @@ class ProxyHandler {
         return ready.retrieve()
                 .onStatus(status -> true, response -> Mono.empty())
                 .toEntityFlux(DataBuffer.class)
-                .flatMap(answer -> relay(answer, caller, call));
+                .flatMap(answer -> {
+                    if (answer.getStatusCode().value() == 401) {
+                        keyvault.reportRejected(key.secretId(), 401);
+                    }
+                    return relay(answer, caller, call);
+                });
     }
 
     private Mono<ServerResponse> relay(ResponseEntity<Flux<DataBuffer>> answer, Caller caller, Call call) {

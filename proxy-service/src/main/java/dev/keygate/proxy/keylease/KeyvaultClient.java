@@ -1,6 +1,8 @@
 package dev.keygate.proxy.keylease;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 
 import javax.net.ssl.SSLException;
 
@@ -9,6 +11,8 @@ import dev.keygate.contracts.keyvault.v1.ResolvedKey;
 import dev.keygate.proxy.clientauth.Caller;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.ssl.SslBundle;
 import org.springframework.boot.ssl.SslBundles;
 import org.springframework.http.HttpStatus;
@@ -26,6 +30,11 @@ import reactor.netty.http.client.HttpClient;
  */
 @Component
 public class KeyvaultClient {
+
+    private static final Logger log = LoggerFactory.getLogger(KeyvaultClient.class);
+
+    /** keyvault's problem type when keys exist but the provider rejected them all. */
+    private static final String NO_USABLE_KEY = "https://keygate.dev/problems/no-usable-key";
 
     private final WebClient client;
     private final Duration timeout;
@@ -46,6 +55,20 @@ public class KeyvaultClient {
                 .build();
     }
 
+    /**
+     * Tells keyvault the provider refused this key (HTTP 401), so the next call is served by the fallback key.
+     * Fire and forget: the caller's answer never waits for it, and a failure only costs one more refused call.
+     */
+    public void reportRejected(UUID secretId, int status) {
+        client.post().uri("/v1/keys/{secretId}/rejected", secretId)
+                .bodyValue(Map.of("reason", "the provider answered " + status + " to the key"))
+                .retrieve()
+                .toBodilessEntity()
+                .timeout(timeout)
+                .subscribe(done -> { }, error -> log.warn("Could not report rejected key {} to keyvault: {}",
+                        secretId, error.toString()));
+    }
+
     /** The key to inject for this caller and provider, or {@link NoProviderKeyException} / {@link VaultUnavailableException}. */
     public Mono<ResolvedKey> resolve(Caller caller, String provider) {
         return client.post().uri("/v1/resolve")
@@ -54,7 +77,7 @@ public class KeyvaultClient {
                 .bodyToMono(ResolvedKey.class)
                 .timeout(timeout)
                 .onErrorMap(WebClientResponseException.class, ex -> ex.getStatusCode() == HttpStatus.NOT_FOUND
-                        ? new NoProviderKeyException(provider)
+                        ? new NoProviderKeyException(provider, ex.getResponseBodyAsString().contains(NO_USABLE_KEY))
                         : new VaultUnavailableException("the key vault answered " + ex.getStatusCode().value()))
                 .onErrorMap(WebClientRequestException.class,
                         ex -> new VaultUnavailableException("the key vault is unreachable"))
