@@ -15,6 +15,12 @@ public final class Topics {
      */
     public static final String ADMIN_PROXY_KEYS = "keygate.admin.proxy-keys.v1";
 
+    /**
+     * {@link dev.keygate.contracts.admin.v1.ProviderChanged} relayed from admin-service's outbox, keyed by provider id.
+     * Compacted: the last event per provider is its current routing state.
+     */
+    public static final String ADMIN_PROVIDERS = "keygate.admin.providers.v1";
+
     private Topics() {
     }
 }

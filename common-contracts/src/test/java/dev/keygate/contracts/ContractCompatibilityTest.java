@@ -16,6 +16,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.keygate.contracts.admin.v1.ProviderChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
@@ -50,6 +51,10 @@ class ContractCompatibilityTest {
         return golden("admin/proxy-key.v1");
     }
 
+    static Stream<Path> providerGoldens() throws Exception {
+        return golden("admin/provider.v1");
+    }
+
     @ParameterizedTest
     @MethodSource("usageGoldens")
     void everyUsageGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
@@ -75,6 +80,40 @@ class ContractCompatibilityTest {
                 : ProxyKeyRevoked.class);
         assertThat(validate("proxy-key-event.v1", json)).isEmpty();
         assertThat(validate("proxy-key-event.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("providerGoldens")
+    void everyProviderGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        ProviderChanged event = MAPPER.readValue(json, ProviderChanged.class);
+
+        assertThat(event.type()).isEqualTo(ProviderChanged.TYPE);
+        assertThat(event.version()).isEqualTo(1);
+        assertThat(validate("provider-changed.v1", json)).isEmpty();
+        assertThat(validate("provider-changed.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @Test
+    void schemaRequiresARouteForAProviderThatStillExists() throws IOException {
+        String json = goldenText("admin/provider.v1/created.json")
+                .replace("\"baseUrl\": \"https://llm.acme.example/v1\",", "");
+
+        assertThat(validate("provider-changed.v1", json)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(json, ProviderChanged.class)).hasMessageContaining("baseUrl");
+    }
+
+    @Test
+    void deletedProviderEventRoundTripsWithoutARoute() throws IOException {
+        ProviderChanged deleted = new ProviderChanged(UUID.randomUUID(), null, 0, Instant.parse("2026-11-21T10:00:00Z"),
+                UUID.randomUUID(), "acme", "acme-vllm", null, null, null, true);
+
+        String json = MAPPER.writeValueAsString(deleted);
+
+        assertThat(json).contains("\"type\":\"provider.changed\"", "\"deleted\":true").doesNotContain("baseUrl");
+        assertThat(MAPPER.readValue(json, ProviderChanged.class)).isEqualTo(deleted);
+        assertThat(validate("provider-changed.v1", json)).isEmpty();
     }
 
     @Test
@@ -122,11 +161,29 @@ class ContractCompatibilityTest {
     @Test
     void issuedEventNeverCarriesAProxyKey() throws IOException {
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), UUID.randomUUID(), "acme",
-                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null);
+                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null, null, null);
 
         String json = MAPPER.writeValueAsString(issued);
 
         assertThat(json).doesNotContain("px_").contains("\"type\":\"proxy-key.issued\"");
+    }
+
+    @Test
+    void issuedForDeviceSampleCarriesTheDeviceBinding() throws IOException {
+        ProxyKeyIssued issued = (ProxyKeyIssued) MAPPER.readValue(
+                goldenText("admin/proxy-key.v1/issued-for-device.json"), ProxyKeyEvent.class);
+
+        assertThat(issued.licenseId()).isEqualTo(UUID.fromString("7d3f5a9e-2b1c-4e8d-9f6a-3c2b1a0e9d8c"));
+        assertThat(issued.hardwareIdHash()).isEqualTo("58c82fbac9b4ad6cc4b5e3b1d07e1d8a0a3d3f2a3b6c1e0f9d8c7b6a5e4d3c2b");
+        assertThat(issued.userId()).isEqualTo("license:7d3f5a9e-2b1c-4e8d-9f6a-3c2b1a0e9d8c");
+    }
+
+    @Test
+    void schemaRefusesAHardwareIdInsteadOfItsHash() throws IOException {
+        String json = goldenText("admin/proxy-key.v1/issued-for-device.json")
+                .replace("58c82fbac9b4ad6cc4b5e3b1d07e1d8a0a3d3f2a3b6c1e0f9d8c7b6a5e4d3c2b", "hw-123");
+
+        assertThat(validate("proxy-key-event.v1", json)).isNotEmpty();
     }
 
     private static Set<ValidationMessage> validate(String schemaName, String json) throws IOException {

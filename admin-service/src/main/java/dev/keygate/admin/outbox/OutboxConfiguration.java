@@ -8,6 +8,7 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
 
@@ -21,9 +22,14 @@ class OutboxConfiguration {
     }
 
     @Bean
+    OutboxSlot outboxSlot(JdbcTemplate jdbc, OutboxProperties properties) {
+        return new OutboxSlot(jdbc, properties.slotName());
+    }
+
+    @Bean
     @ConditionalOnProperty(name = "keygate.outbox.enabled", havingValue = "true", matchIfMissing = true)
-    OutboxRelay outboxRelay(OutboxProperties properties, DataSourceProperties dataSource, KafkaProperties kafka,
-                            KafkaTemplate<String, String> template) {
+    OutboxRelay outboxRelay(OutboxSlot slot, OutboxProperties properties, DataSourceProperties dataSource,
+                            KafkaProperties kafka, KafkaTemplate<String, String> template) {
         return new OutboxRelay(properties, dataSource, kafka, template);
     }
 }

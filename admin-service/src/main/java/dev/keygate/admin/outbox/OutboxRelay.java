@@ -120,8 +120,8 @@ class OutboxRelay implements SmartLifecycle {
         props.setProperty("topic.prefix", "keygate-admin");
         props.setProperty("plugin.name", "pgoutput");
         props.setProperty("slot.name", properties.slotName());
-        props.setProperty("publication.name", properties.slotName());
-        props.setProperty("publication.autocreate.mode", "filtered");
+        props.setProperty("publication.name", OutboxSlot.PUBLICATION);
+        props.setProperty("publication.autocreate.mode", "disabled");
         props.setProperty("table.include.list", "public.outbox_event");
         props.setProperty("snapshot.mode", "no_data");
         // The outbox row is deleted in its own transaction; only the insert is an event.
@@ -163,7 +163,8 @@ class OutboxRelay implements SmartLifecycle {
 
     @Override
     public int getPhase() {
-        // Start after Flyway created the table and the web server is up; stop first.
-        return Integer.MAX_VALUE - 100;
+        // Before the web server (which starts at DEFAULT_PHASE - 2048) and so stopped after it: the last changes
+        // committed by requests are still relayed during a graceful shutdown.
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
     }
 }

@@ -6,6 +6,7 @@ import dev.keygate.contracts.keyvault.v1.StoreKeyRequest;
 import dev.keygate.contracts.keyvault.v1.StoredKeyMetadata;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.boot.restclient.autoconfigure.RestClientSsl;
 import org.springframework.stereotype.Component;
 import org.springframework.web.client.HttpClientErrorException;
@@ -57,6 +58,10 @@ class KeyvaultClient {
                     + "; try again shortly.");
         }
         catch (ResourceAccessException ex) {
+            throw new UpstreamUnavailableException("The key store is unreachable; try again shortly.", ex);
+        }
+        catch (HttpMessageNotWritableException ex) {
+            // Jackson 3 wraps the I/O error of a connection refused while the body streams out as a write failure.
             throw new UpstreamUnavailableException("The key store is unreachable; try again shortly.", ex);
         }
     }

@@ -61,11 +61,22 @@ class ProxyKeys {
             throw new InvalidRequestException("expires_at must be in the future.");
         }
 
+        return issue(caller.tenantId(), caller.userId(), name, providers, expiresAt, null, null);
+    }
+
+    /**
+     * Stores a new key and announces it; {@code licenseId} and {@code hardwareIdHash} bind it to an activated device
+     * and are {@code null} for keys a person creates. Callers have validated the arguments.
+     */
+    @Transactional
+    ProxyKeyView issue(String tenantId, String userId, String name, List<String> providers, Instant expiresAt,
+                       UUID licenseId, String hardwareIdHash) {
+        Instant now = clock.instant();
         String plaintext = newKey();
-        ProxyKey key = repository.save(new ProxyKey(UUID.randomUUID(), caller.tenantId(), caller.userId(), name,
+        ProxyKey key = repository.save(new ProxyKey(UUID.randomUUID(), tenantId, userId, name,
                 sha256(plaintext), plaintext.substring(plaintext.length() - 4), providers, now, expiresAt));
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, now, key.id(), key.tenantId(),
-                key.userId(), key.keyHash(), key.hint(), key.providers(), key.expiresAt());
+                key.userId(), key.keyHash(), key.hint(), key.providers(), key.expiresAt(), licenseId, hardwareIdHash);
         outbox.publish(issued.eventId(), Topics.ADMIN_PROXY_KEYS, key.id().toString(), ProxyKeyIssued.TYPE, issued);
         return ProxyKeyView.of(key).withKey(plaintext);
     }

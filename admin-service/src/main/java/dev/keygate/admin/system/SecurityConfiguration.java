@@ -7,6 +7,7 @@ import java.util.Map;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.convert.converter.Converter;
+import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -25,6 +26,7 @@ class SecurityConfiguration {
 
     static final String DEVELOPER = "developer";
     static final String PLATFORM_ADMIN = "platform-admin";
+    static final String ANALYST = "analyst";
 
     @Bean
     SecurityFilterChain api(HttpSecurity http, ProblemResponses problems) throws Exception {
@@ -34,7 +36,16 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers("/actuator/health/**", "/actuator/info").permitAll()
                         .requestMatchers("/error").permitAll()
+                        // License activation: devices have a license key, not a Keycloak account (seed 001).
+                        .requestMatchers(HttpMethod.POST, "/activate", "/api/v1/activations").permitAll()
+                        .requestMatchers("/api/v1/licenses/**").hasRole(PLATFORM_ADMIN)
                         .requestMatchers("/api/v1/me/**", "/api/v1/proxy-keys/**")
+                        .hasAnyRole(DEVELOPER, PLATFORM_ADMIN)
+                        // Provider catalog (seed 002): every signed-in role reads it; PUT may store the caller's own key,
+                        // and ProviderController lets only platform admins change the provider itself.
+                        .requestMatchers(HttpMethod.GET, "/api/v1/providers/**")
+                        .hasAnyRole(DEVELOPER, PLATFORM_ADMIN, ANALYST)
+                        .requestMatchers(HttpMethod.PUT, "/api/v1/providers/*")
                         .hasAnyRole(DEVELOPER, PLATFORM_ADMIN)
                         .anyRequest().hasRole(PLATFORM_ADMIN))
                 .oauth2ResourceServer(oauth -> oauth

@@ -53,6 +53,8 @@ public final class ServiceEnvironment {
         env.put("KEYGATE_KEYVAULT_URL", KeygateService.KEYVAULT.baseUrl(wiring.ports()).toString());
         tls(env, wiring.certificate(KeygateService.ADMIN));
         env.put("KEYGATE_ADMIN_CLIENT_SECRET", required(wiring.adminClientSecret(), "admin client secret"));
+        // On one machine the fake provider and self-hosted models live on loopback; production leaves this empty.
+        env.put("KEYGATE_CATALOG_ALLOWED_PRIVATE_HOSTS", "127.0.0.1");
         return Collections.unmodifiableMap(env);
     }
 

@@ -73,6 +73,7 @@ class WalkingSkeletonIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static final String OPENAI_KEY = "sk-proj-" + random(30);
+    private static final int REVOCATIONS = 100;
 
     private static final Map<KeygateService, ServiceProcess> services = new EnumMap<>(KeygateService.class);
     private static TestKeycloak keycloak;
@@ -313,6 +314,41 @@ class WalkingSkeletonIT {
         int reached = provider.requests().size();
         assertThat(chat(request).statusCode()).isEqualTo(400);
         assertThat(provider.requests()).as("no further call reaches the provider with the revoked key").hasSize(reached);
+    }
+
+    @Test
+    @Order(9)
+    void aRevokedProxyKeyIsRefusedByTheProxyWithinASecond() throws Exception {
+        String token = keycloak.passwordGrant("alice");
+        List<Long> millis = new ArrayList<>();
+        for (int i = 0; i < REVOCATIONS; i++) {
+            HttpResponse<String> created = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys"))
+                    .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"revocation " + i + "\"}")));
+            JsonNode key = JSON.readTree(created.body());
+            String px = key.get("key").asString();
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> models(px).statusCode() != 401);
+
+            HttpResponse<String> revoked = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys/" + key.get("id").asString()))
+                    .header("Authorization", "Bearer " + token).DELETE());
+            long committed = System.nanoTime();
+            assertThat(revoked.statusCode()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> models(px).statusCode() == 401);
+            millis.add((System.nanoTime() - committed) / 1_000_000);
+        }
+        List<Long> sorted = millis.stream().sorted().toList();
+        String report = String.format("revocation → refused by the proxy, %d revocations: p50 %d ms, p90 %d ms, p99 %d ms, "
+                        + "max %d ms%n", sorted.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() * 9 / 10),
+                sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1), sorted.get(sorted.size() - 1));
+        log.info(report);
+        Files.writeString(workDirectory.resolve("revocation-latency.txt"), report);
+    }
+
+    private static HttpResponse<Void> models(String proxyKey) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(proxy("/api/proxy/openai/v1/models"))
+                .header("Authorization", "Bearer " + proxyKey).GET().build(), HttpResponse.BodyHandlers.discarding());
     }
 
     private static HttpResponse<byte[]> chat(String request) throws IOException, InterruptedException {

@@ -13,12 +13,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *
  * @param providers providers the key may call; empty means all
  * @param expiresAt when the key stops working, {@code null} for never
+ * @param licenseId the license a device activated to get this key; {@code null} for keys a person created
+ * @param hardwareIdHash lower-case hex SHA-256 of the UTF-8 hardware id the key is bound to, {@code null} when the
+ *                       key is not bound to a device; a proxy that enforces the binding refuses callers whose
+ *                       {@code hardware_id} hashes differently ("Hardware ID not activated for this license")
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProxyKeyIssued(UUID eventId, int version, Instant occurredAt, UUID keyId, String tenantId,
                              String userId, String keyHash, String hint, List<String> providers,
-                             Instant expiresAt) implements ProxyKeyEvent {
+                             Instant expiresAt, UUID licenseId, String hardwareIdHash) implements ProxyKeyEvent {
 
     public static final String TYPE = "proxy-key.issued";
 
