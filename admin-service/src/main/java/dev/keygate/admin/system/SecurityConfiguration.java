@@ -36,6 +36,7 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers("/actuator/health/**", "/actuator/info").permitAll()
                         .requestMatchers("/error").permitAll()
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**").permitAll()
                         // License activation: devices have a license key, not a Keycloak account (seed 001).
                         .requestMatchers(HttpMethod.POST, "/activate", "/api/v1/activations").permitAll()
                         .requestMatchers("/api/v1/licenses/**").hasRole(PLATFORM_ADMIN)

@@ -110,6 +110,16 @@ class UserManagementIT {
         assertThat(call("GET", "/api/v1/users", KEYCLOAK.passwordGrant("pat") + "x", null).statusCode()).isEqualTo(401);
     }
 
+    @Test
+    void theWholeApiIsDescribedByOpenApi() throws Exception {
+        HttpResponse<String> description = call("GET", "/v3/api-docs", null, null);
+
+        assertThat(description.statusCode()).isEqualTo(200);
+        JsonNode paths = JSON.readTree(description.body()).get("paths");
+        assertThat(paths.propertyNames()).contains("/api/v1/users", "/api/v1/proxy-keys", "/api/v1/providers",
+                "/api/v1/me/provider-keys/{provider}", "/api/v1/licenses", "/activate");
+    }
+
     private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                 .header("Content-Type", "application/json")
