@@ -1,5 +1,6 @@
 package dev.keygate.admin.license;
 
+import dev.keygate.admin.AdminTestServers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -27,10 +28,6 @@ import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
-import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceCertificate;
-import dev.keygate.testkit.ServiceDatabase;
 import dev.keygate.testkit.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -92,17 +89,9 @@ class LicenseActivationIT {
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("admin_license_it", true);
-        ServiceCertificate admin = LocalPki.shared().issue("admin-service");
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
+        AdminTestServers.register(registry, "admin_license_it");
         registry.add("keygate.outbox.slot-name", () -> "keygate_admin_license_it");
         registry.add("keygate.outbox.offset-topic", () -> "keygate.admin.outbox-offsets.license-it");
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.certificate", () -> "file:" + admin.certificate());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.private-key", () -> "file:" + admin.privateKey());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.truststore.certificate", () -> "file:" + admin.caCertificate());
     }
 
     @BeforeEach

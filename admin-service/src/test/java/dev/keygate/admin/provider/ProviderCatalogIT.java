@@ -1,5 +1,6 @@
 package dev.keygate.admin.provider;
 
+import dev.keygate.admin.AdminTestServers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,10 +11,6 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
-import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceCertificate;
-import dev.keygate.testkit.ServiceDatabase;
 import dev.keygate.testkit.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,19 +70,11 @@ class ProviderCatalogIT {
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
         // A database, replication slot and offset topic of its own: other ITs' contexts may still hold theirs.
-        ServiceDatabase database = LocalPostgres.shared().database("admin_catalog", true);
-        ServiceCertificate admin = LocalPki.shared().issue("admin-service");
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
+        AdminTestServers.register(registry, "admin_catalog");
         registry.add("keygate.outbox.slot-name", () -> "keygate_catalog_it");
         registry.add("keygate.outbox.offset-topic", () -> "keygate.admin.catalog-it-offsets");
         registry.add("keygate.keyvault.url", () -> "https://127.0.0.1:1");
         registry.add("keygate.catalog.allowed-private-hosts", () -> "10.20.30.0/24");
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.certificate", () -> "file:" + admin.certificate());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.private-key", () -> "file:" + admin.privateKey());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.truststore.certificate", () -> "file:" + admin.caCertificate());
     }
 
     @BeforeEach

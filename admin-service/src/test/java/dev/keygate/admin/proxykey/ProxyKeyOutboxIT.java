@@ -1,5 +1,6 @@
 package dev.keygate.admin.proxykey;
 
+import dev.keygate.admin.AdminTestServers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,10 +11,6 @@ import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
-import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceCertificate;
-import dev.keygate.testkit.ServiceDatabase;
 import dev.keygate.testkit.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -61,15 +58,7 @@ class ProxyKeyOutboxIT {
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("admin", true);
-        ServiceCertificate admin = LocalPki.shared().issue("admin-service");
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.certificate", () -> "file:" + admin.certificate());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.private-key", () -> "file:" + admin.privateKey());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.truststore.certificate", () -> "file:" + admin.caCertificate());
+        AdminTestServers.register(registry, "admin");
     }
 
     @BeforeEach

@@ -1,5 +1,6 @@
 package dev.keygate.admin.user;
 
+import dev.keygate.admin.AdminTestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -7,11 +8,6 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
 
-import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceCertificate;
-import dev.keygate.testkit.ServiceDatabase;
-import dev.keygate.testkit.TestKafka;
 import dev.keygate.testkit.TestKeycloak;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -39,15 +35,7 @@ class UserManagementIT {
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("admin", true);
-        ServiceCertificate admin = LocalPki.shared().issue("admin-service");
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.certificate", () -> "file:" + admin.certificate());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.private-key", () -> "file:" + admin.privateKey());
-        registry.add("spring.ssl.bundle.pem.keyvault-client.truststore.certificate", () -> "file:" + admin.caCertificate());
+        AdminTestServers.register(registry, "admin");
         registry.add("spring.security.oauth2.resourceserver.jwt.issuer-uri", KEYCLOAK::issuerUri);
         registry.add("keygate.keycloak.issuer", KEYCLOAK::issuerUri);
         registry.add("keygate.keycloak.client-secret", KEYCLOAK::adminClientSecret);
