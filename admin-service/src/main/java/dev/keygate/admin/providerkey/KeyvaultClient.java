@@ -4,7 +4,10 @@ import dev.keygate.admin.system.InvalidRequestException;
 import dev.keygate.admin.system.UpstreamUnavailableException;
 import dev.keygate.contracts.keyvault.v1.StoreKeyRequest;
 import dev.keygate.contracts.keyvault.v1.StoredKeyMetadata;
+import java.util.List;
+
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.converter.HttpMessageNotWritableException;
 import org.springframework.boot.restclient.autoconfigure.RestClientSsl;
@@ -33,6 +36,30 @@ class KeyvaultClient {
                 .body(new StoreKeyRequest(key))
                 .retrieve()
                 .body(StoredKeyMetadata.class));
+    }
+
+    StoredKeyMetadata storeOrganisationKey(String tenantId, String provider, String key, String label) {
+        return call(() -> client.put()
+                .uri("/v1/tenants/{tenant}/keys/{provider}", tenantId, provider)
+                .body(new StoreKeyRequest(key, label))
+                .retrieve()
+                .body(StoredKeyMetadata.class));
+    }
+
+    List<StoredKeyMetadata> listOrganisationKeys(String tenantId) {
+        return call(() -> client.get()
+                .uri("/v1/tenants/{tenant}/keys", tenantId)
+                .retrieve()
+                .body(new ParameterizedTypeReference<List<StoredKeyMetadata>>() { }));
+    }
+
+    boolean deleteOrganisationKey(String tenantId, String provider) {
+        return call(() -> client.delete()
+                .uri("/v1/tenants/{tenant}/keys/{provider}", tenantId, provider)
+                .retrieve()
+                .onStatus(status -> status.value() == 404, (request, response) -> { })
+                .toBodilessEntity()
+                .getStatusCode().value() != 404);
     }
 
     void deleteUserKey(String tenantId, String userId, String provider) {

@@ -357,6 +357,15 @@ public final class LocalStack {
 
     static final String KEYVAULT_OPERATOR = "keyvault-operator";
 
+    /** A service's environment; admin-service also gets the developer's own provider keys to import (seed 004). */
+    private static Map<String, String> environment(KeygateService service, StackWiring wiring) {
+        Map<String, String> environment = new java.util.LinkedHashMap<>(ServiceEnvironment.of(service, wiring));
+        if (service == KeygateService.ADMIN) {
+            environment.putAll(ServiceEnvironment.localKeyImport(System.getenv(), "acme"));
+        }
+        return environment;
+    }
+
     private Map<KeygateService, ServiceCertificate> issueCertificates() {
         long begin = System.nanoTime();
         LocalPki pki = LocalPki.open(home.resolve("pki"), CA_NAME);
@@ -386,7 +395,7 @@ public final class LocalStack {
         Path log = logFile(service.module());
         ServiceProcess.rotateLog(log);
         ServiceProcess process = launch(service.module(), () -> ServiceProcess.startJar(service.module(),
-                jar(service), ServiceProcess.SERVICE_JVM_OPTIONS, ServiceEnvironment.of(service, wiring), home, log),
+                jar(service), ServiceProcess.SERVICE_JVM_OPTIONS, environment(service, wiring), home, log),
                 started -> {
                     synchronized (this) {
                         services.put(service, started);

@@ -3,6 +3,7 @@ package dev.keygate.local;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -79,6 +80,26 @@ public final class ServiceEnvironment {
         env.put("KEYGATE_REGION", "local");
         env.put("KEYGATE_PROVIDER_OPENAI_URL", wiring.openAiUrl().toString());
         env.put("KEYGATE_PROVIDER_ANTHROPIC_URL", wiring.anthropicUrl().toString());
+        return Collections.unmodifiableMap(env);
+    }
+
+    /**
+     * Provider keys the developer already has in their environment ({@code OPENAI_API_KEY}, …), handed to
+     * admin-service to import as organisation keys of {@code tenant}, as seed 004's local development does. Empty when
+     * there are none. The values travel in the environment only, never on a command line or in a log.
+     */
+    public static Map<String, String> localKeyImport(Map<String, String> launcherEnvironment, String tenant) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String name : List.of("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "XAI_API_KEY",
+                "BRAVE_API_KEY", "E2B_API_KEY")) {
+            String value = launcherEnvironment.get(name);
+            if (value != null && !value.isBlank()) {
+                env.put(name, value);
+            }
+        }
+        if (!env.isEmpty()) {
+            env.put("KEYGATE_LOCAL_IMPORT_TENANT", tenant);
+        }
         return Collections.unmodifiableMap(env);
     }
 

@@ -175,4 +175,11 @@ class ServiceEnvironmentTest {
                 URI.create("http://127.0.0.1:" + ports.fakeProvider()),
                 URI.create("http://127.0.0.1:" + ports.fakeProvider()));
     }
+
+    @Test
+    void handsTheDevelopersOwnProviderKeysToAdminServiceForImportOnlyWhenThereAreAny() {
+        assertThat(ServiceEnvironment.localKeyImport(Map.of("PATH", "/bin"), "acme")).isEmpty();
+        assertThat(ServiceEnvironment.localKeyImport(Map.of("OPENAI_API_KEY", "sk-x", "HOME", "/root"), "acme"))
+                .containsExactly(Map.entry("OPENAI_API_KEY", "sk-x"), Map.entry("KEYGATE_LOCAL_IMPORT_TENANT", "acme"));
+    }
 }

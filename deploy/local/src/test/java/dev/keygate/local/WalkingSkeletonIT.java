@@ -346,6 +346,38 @@ class WalkingSkeletonIT {
         Files.writeString(workDirectory.resolve("revocation-latency.txt"), report);
     }
 
+    @Test
+    @Order(10)
+    void anOrganisationKeyStoredByThePlatformAdminServesUsersWithoutTheirOwn() throws Exception {
+        String anthropicKey = "sk-ant-org-" + random(24);
+        String pat = keycloak.passwordGrant("pat");
+        HttpResponse<String> stored = send(HttpRequest.newBuilder(admin("/api/v1/org/provider-keys/anthropic"))
+                .header("Authorization", "Bearer " + pat).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"api_key\":\"" + anthropicKey + "\"}")));
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
+        assertThat(stored.body()).doesNotContain(anthropicKey).contains(anthropicKey.substring(anthropicKey.length() - 4));
+        assertThat(send(HttpRequest.newBuilder(admin("/api/v1/org/provider-keys/anthropic"))
+                .header("Authorization", "Bearer " + keycloak.passwordGrant("alice")).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"api_key\":\"sk-nope-0123456789\"}"))).statusCode())
+                .as("a developer cannot set organisation keys").isEqualTo(403);
+        HttpResponse<String> created = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys"))
+                .header("Authorization", "Bearer " + keycloak.passwordGrant("alice")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"anthropic app\"}")));
+        String px = JSON.readTree(created.body()).get("key").asString();
+
+        HttpResponse<String> answer = await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> send(HttpRequest.newBuilder(proxy("/api/proxy/anthropic/v1/messages"))
+                        .header("x-api-key", px).header("anthropic-version", "2023-06-01")
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"claude-3-haiku-20240307\","
+                                + "\"max_tokens\":16,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))),
+                        response -> response.statusCode() != 401);
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        assertThat(provider.lastRequest().credential()).isEqualTo(anthropicKey);
+        assertThat(provider.lastRequest().header("x-api-key")).isEqualTo(anthropicKey);
+    }
+
     private static HttpResponse<Void> models(String proxyKey) throws IOException, InterruptedException {
         return HTTP.send(HttpRequest.newBuilder(proxy("/api/proxy/openai/v1/models"))
                 .header("Authorization", "Bearer " + proxyKey).GET().build(), HttpResponse.BodyHandlers.discarding());
