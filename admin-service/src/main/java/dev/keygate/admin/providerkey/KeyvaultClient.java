@@ -2,6 +2,7 @@ package dev.keygate.admin.providerkey;
 
 import dev.keygate.admin.system.InvalidRequestException;
 import dev.keygate.admin.system.UpstreamUnavailableException;
+import dev.keygate.contracts.keyvault.v1.AuditEntry;
 import dev.keygate.contracts.keyvault.v1.StoreKeyRequest;
 import dev.keygate.contracts.keyvault.v1.StoredKeyMetadata;
 import java.util.List;
@@ -60,6 +61,14 @@ class KeyvaultClient {
                 .onStatus(status -> status.value() == 404, (request, response) -> { })
                 .toBodilessEntity()
                 .getStatusCode().value() != 404);
+    }
+
+    List<AuditEntry> audit(String tenantId, String ownerId, int limit) {
+        return call(() -> client.get()
+                .uri(builder -> builder.path("/v1/audit").queryParam("tenantId", tenantId)
+                        .queryParam("ownerId", ownerId).queryParam("limit", limit).build())
+                .retrieve()
+                .body(new ParameterizedTypeReference<List<AuditEntry>>() { }));
     }
 
     void deleteUserKey(String tenantId, String userId, String provider) {

@@ -102,6 +102,10 @@ class ProxyKeyOutboxIT {
         assertThat(revoked.keyHash()).isEqualTo(issued.keyHash());
 
         assertThat(jdbc.queryForObject("select count(*) from outbox_event", Integer.class)).isZero();
+        assertThat(jdbc.queryForList("select method, path, status from admin_audit where actor_id = 'alice' "
+                + "and tenant_id = 'acme' and path = '/api/v1/proxy-keys/" + id + "'"))
+                .as("the revocation is in the admin audit log").singleElement()
+                .satisfies(row -> assertThat(row).containsEntry("method", "DELETE").containsEntry("status", 200));
         assertThat(jdbc.queryForList("select * from proxy_key").toString()).doesNotContain(key);
     }
 

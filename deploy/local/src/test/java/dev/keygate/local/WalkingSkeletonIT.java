@@ -317,7 +317,22 @@ class WalkingSkeletonIT {
     }
 
     @Test
-    @Order(9)
+    @Order(11)
+    void platformAdminsSeeWhoChangedWhatInTheirTenant() throws Exception {
+        HttpResponse<String> audit = send(HttpRequest.newBuilder(admin("/api/v1/audit"))
+                .header("Authorization", "Bearer " + keycloak.passwordGrant("pat")).GET());
+        assertThat(audit.statusCode()).as(audit.body()).isEqualTo(200);
+        assertThat(JSON.readTree(audit.body()).valueStream()).anySatisfy(entry -> {
+            assertThat(entry.get("actor_name").asString()).isEqualTo("pat");
+            assertThat(entry.get("method").asString()).isEqualTo("PUT");
+            assertThat(entry.get("path").asString()).isEqualTo("/api/v1/org/provider-keys/anthropic");
+            assertThat(entry.get("status").asInt()).isEqualTo(200);
+        });
+        assertThat(audit.body()).doesNotContain("sk-ant-org");
+    }
+
+    @Test
+    @Order(12)
     void aRevokedProxyKeyIsRefusedByTheProxyWithinASecond() throws Exception {
         String token = keycloak.passwordGrant("alice");
         List<Long> millis = new ArrayList<>();
@@ -344,6 +359,24 @@ class WalkingSkeletonIT {
                 sorted.get((int) Math.ceil(sorted.size() * 0.99) - 1), sorted.get(sorted.size() - 1));
         log.info(report);
         Files.writeString(workDirectory.resolve("revocation-latency.txt"), report);
+    }
+
+    @Test
+    @Order(9)
+    void aDeveloperSeesWhenTheirKeysWereUsed() throws Exception {
+        HttpResponse<String> activity = send(HttpRequest.newBuilder(admin("/api/v1/me/provider-keys/activity"))
+                .header("Authorization", "Bearer " + keycloak.passwordGrant("alice")).GET());
+        assertThat(activity.statusCode()).as(activity.body()).isEqualTo(200);
+        assertThat(JSON.readTree(activity.body()).valueStream())
+                .anySatisfy(entry -> {
+                    assertThat(entry.get("action").asString()).isEqualTo("decrypt");
+                    assertThat(entry.get("outcome").asString()).isEqualTo("ok");
+                    assertThat(entry.get("by").asString()).isEqualTo("proxy-service");
+                    assertThat(entry.get("provider").asString()).isEqualTo("openai");
+                })
+                .anySatisfy(entry -> assertThat(entry.get("action").asString()).isEqualTo("reject"));
+        assertThat(activity.body()).doesNotContain(OPENAI_KEY);
+
     }
 
     @Test
