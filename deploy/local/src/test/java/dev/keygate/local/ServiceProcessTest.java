@@ -93,10 +93,8 @@ class ServiceProcessTest {
         assertThat(directory.resolve("x.log.1")).hasContent("second run");
     }
 
-    private static void awaitChildren(ServiceProcess process) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (process.process().descendants().count() < 2 && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
+    private static void awaitChildren(ServiceProcess process) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .until(() -> process.process().descendants().count() >= 2);
     }
 }
