@@ -51,6 +51,13 @@ class ProxyKey {
         this.expiresAt = expiresAt;
     }
 
+    /** Brings the key's end forward to {@code until} (a rotation's grace period); never pushes it later. */
+    void expireBy(Instant until) {
+        if (expiresAt == null || until.isBefore(expiresAt)) {
+            expiresAt = until;
+        }
+    }
+
     void revoke(Instant now) {
         if (revokedAt == null) {
             revokedAt = now;

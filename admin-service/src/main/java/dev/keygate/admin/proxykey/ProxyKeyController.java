@@ -1,6 +1,7 @@
 package dev.keygate.admin.proxykey;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,6 +16,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** A signed-in user's proxy keys: create (the key is shown once), list, revoke. */
@@ -40,6 +42,16 @@ class ProxyKeyController {
     @GetMapping
     List<ProxyKeyView> list(@AuthenticationPrincipal Jwt token) {
         return keys.list(Caller.from(token));
+    }
+
+    /** A successor key (shown once); the old one keeps working for {@code grace} (ISO-8601, default PT24H). */
+    @PostMapping("/{id}/rotate")
+    ResponseEntity<ProxyKeyView> rotate(@AuthenticationPrincipal Jwt token, @PathVariable UUID id,
+                                        @RequestParam(defaultValue = "PT24H") Duration grace) {
+        ProxyKeyView created = keys.rotate(Caller.from(token), id, grace);
+        return ResponseEntity.created(URI.create("/api/v1/proxy-keys/" + created.id()))
+                .cacheControl(CacheControl.noStore())
+                .body(created);
     }
 
     @DeleteMapping("/{id}")

@@ -5,6 +5,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -30,6 +31,7 @@ import org.springframework.transaction.annotation.Transactional;
 class ProxyKeys {
 
     static final String PREFIX = "px_";
+    static final Duration MAX_GRACE = Duration.ofDays(7);
     private static final Pattern PROVIDER = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -100,6 +102,34 @@ class ProxyKeys {
                     revoked);
         }
         return ProxyKeyView.of(key);
+    }
+
+    /**
+     * Issues a successor with the same name, scope and end, and lets the old key work on for {@code grace} so clients
+     * can switch without an outage. The old key's new end reaches every proxy as a re-issued event for the same key
+     * id (the compacted topic keeps only that latest state). Device-bound keys are rotated by re-activating instead.
+     */
+    @Transactional
+    ProxyKeyView rotate(Caller caller, UUID id, Duration grace) {
+        if (grace.isNegative() || grace.compareTo(MAX_GRACE) > 0) {
+            throw new InvalidRequestException("grace must be between PT0S and " + MAX_GRACE + ".");
+        }
+        ProxyKey old = repository.findByIdAndTenantIdAndUserId(id, caller.tenantId(), caller.userId())
+                .orElseThrow(() -> new NotFoundException("You have no proxy key " + id + "."));
+        if (old.revokedAt() != null) {
+            throw new InvalidRequestException("Proxy key " + id + " is revoked; create a new one instead.");
+        }
+        Instant now = clock.instant();
+        Instant originalEnd = old.expiresAt();
+        if (originalEnd != null && !originalEnd.isAfter(now)) {
+            throw new InvalidRequestException("Proxy key " + id + " has expired; create a new one instead.");
+        }
+        old.expireBy(now.plus(grace));
+        ProxyKeyIssued stillValid = new ProxyKeyIssued(UUID.randomUUID(), 0, now, old.id(), old.tenantId(),
+                old.userId(), old.keyHash(), old.hint(), old.providers(), old.expiresAt(), null, null);
+        outbox.publish(stillValid.eventId(), Topics.ADMIN_PROXY_KEYS, old.id().toString(), ProxyKeyIssued.TYPE,
+                stillValid);
+        return issue(old.tenantId(), old.userId(), old.name(), old.providers(), originalEnd, null, null);
     }
 
     private static String newKey() {

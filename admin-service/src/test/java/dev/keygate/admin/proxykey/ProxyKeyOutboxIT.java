@@ -55,6 +55,8 @@ class ProxyKeyOutboxIT {
     JdbcTemplate jdbc;
 
     private KafkaConsumer<String, String> consumer;
+    /** Everything this test's consumer received: two events of one transaction may arrive in one poll. */
+    private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -110,6 +112,33 @@ class ProxyKeyOutboxIT {
     }
 
     @Test
+    void rotatingIssuesASuccessorAndLetsTheOldKeyWorkOnlyThroughTheGracePeriod() throws Exception {
+        String body = mvc.perform(post("/api/v1/proxy-keys").with(developer("alice", "acme"))
+                        .contentType(MediaType.APPLICATION_JSON).content("{\"name\":\"rotating\",\"providers\":[\"openai\"]}"))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
+        JsonNode old = JSON.readTree(body);
+        UUID oldId = UUID.fromString(old.get("id").asString());
+        java.time.Instant before = java.time.Instant.now();
+
+        String rotated = mvc.perform(post("/api/v1/proxy-keys/" + oldId + "/rotate?grace=PT1H")
+                        .with(developer("alice", "acme")))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
+
+        JsonNode successor = JSON.readTree(rotated);
+        assertThat(successor.get("key").asString()).startsWith("px_").isNotEqualTo(old.get("key").asString());
+        assertThat(successor.get("providers").toString()).isEqualTo("[\"openai\"]");
+        UUID newId = UUID.fromString(successor.get("id").asString());
+        awaitRecord(newId, ProxyKeyIssued.TYPE);
+        ProxyKeyIssued oldState = (ProxyKeyIssued) JSON.readValue(awaitRecord(oldId, "expiresAt").value(),
+                ProxyKeyEvent.class);
+        assertThat(oldState.keyHash()).isEqualTo(ProxyKeys.sha256(old.get("key").asString()));
+        assertThat(oldState.expiresAt()).isBetween(before.plusSeconds(3590), before.plusSeconds(3700));
+
+        mvc.perform(post("/api/v1/proxy-keys/" + oldId + "/rotate?grace=P30D").with(developer("alice", "acme")))
+                .andExpect(status().isBadRequest());
+    }
+
+    @Test
     void anotherUserCannotRevokeMyKey() throws Exception {
         String body = mvc.perform(post("/api/v1/proxy-keys").with(developer("alice", "acme")))
                 .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
@@ -137,7 +166,6 @@ class ProxyKeyOutboxIT {
     }
 
     private ConsumerRecord<String, String> awaitRecord(UUID keyId, String type) {
-        List<ConsumerRecord<String, String>> seen = new ArrayList<>();
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
             return seen.stream().anyMatch(r -> keyId.toString().equals(r.key()) && r.value().contains(type));
