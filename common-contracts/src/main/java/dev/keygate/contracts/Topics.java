@@ -21,6 +21,12 @@ public final class Topics {
      */
     public static final String ADMIN_PROVIDERS = "keygate.admin.providers.v1";
 
+    /**
+     * {@link dev.keygate.contracts.admin.v1.QuotaPolicyChanged} relayed from admin-service's outbox, keyed by policy
+     * id. Compacted: the last event per policy is its current state.
+     */
+    public static final String ADMIN_QUOTA_POLICIES = "keygate.admin.quota-policies.v1";
+
     private Topics() {
     }
 }

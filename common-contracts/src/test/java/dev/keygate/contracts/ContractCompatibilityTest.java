@@ -19,7 +19,9 @@ import com.networknt.schema.ValidationMessage;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
+import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
+import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,50 @@ class ContractCompatibilityTest {
 
     static Stream<Path> providerGoldens() throws Exception {
         return golden("admin/provider.v1");
+    }
+
+    static Stream<Path> quotaPolicyGoldens() throws Exception {
+        return golden("admin/quota-policy.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("quotaPolicyGoldens")
+    void everyQuotaPolicyGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        QuotaPolicyChanged event = MAPPER.readValue(json, QuotaPolicyChanged.class);
+
+        assertThat(event.type()).isEqualTo(QuotaPolicyChanged.TYPE);
+        assertThat(event.version()).isEqualTo(1);
+        assertThat(validate("quota-policy-changed.v1", json)).isEmpty();
+        assertThat(validate("quota-policy-changed.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @Test
+    void quotaPolicyForAUserMustNameTheUser() throws IOException {
+        String json = goldenText("admin/quota-policy.v1/tier-soft-with-unknown-field.json")
+                .replace("\"scope\": \"tier\"", "\"scope\": \"user\"").replace("\"subject\": \"pro\",", "");
+
+        assertThat(validate("quota-policy-changed.v1", json)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(json, QuotaPolicyChanged.class)).hasMessageContaining("subject");
+    }
+
+    @Test
+    void scopedKeySampleCarriesModelsAndLimits() throws IOException {
+        ProxyKeyIssued issued = (ProxyKeyIssued) MAPPER.readValue(
+                goldenText("admin/proxy-key.v1/issued-with-scope.json"), ProxyKeyEvent.class);
+
+        assertThat(issued.models()).containsExactly("gpt-4o-mini", "claude-3-haiku-20240307");
+        assertThat(issued.limits()).isEqualTo(new ProxyKeyLimits(60, 5000, new java.math.BigDecimal("25.50")));
+    }
+
+    @Test
+    void keyWithoutLimitsParsesToNoLimits() throws IOException {
+        ProxyKeyIssued issued = (ProxyKeyIssued) MAPPER.readValue(
+                goldenText("admin/proxy-key.v1/issued.json"), ProxyKeyEvent.class);
+
+        assertThat(issued.limits().isEmpty()).isTrue();
+        assertThat(issued.models()).isEmpty();
     }
 
     @ParameterizedTest
@@ -161,7 +207,7 @@ class ContractCompatibilityTest {
     @Test
     void issuedEventNeverCarriesAProxyKey() throws IOException {
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), UUID.randomUUID(), "acme",
-                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null, null, null);
+                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null, null, null, null, null);
 
         String json = MAPPER.writeValueAsString(issued);
 

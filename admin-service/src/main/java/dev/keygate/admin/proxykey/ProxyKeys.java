@@ -78,7 +78,7 @@ class ProxyKeys {
         ProxyKey key = repository.save(new ProxyKey(UUID.randomUUID(), tenantId, userId, name,
                 sha256(plaintext), plaintext.substring(plaintext.length() - 4), providers, now, expiresAt));
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, now, key.id(), key.tenantId(),
-                key.userId(), key.keyHash(), key.hint(), key.providers(), key.expiresAt(), licenseId, hardwareIdHash);
+                key.userId(), key.keyHash(), key.hint(), key.providers(), key.expiresAt(), licenseId, hardwareIdHash, null, null);
         outbox.publish(issued.eventId(), Topics.ADMIN_PROXY_KEYS, key.id().toString(), ProxyKeyIssued.TYPE, issued);
         return ProxyKeyView.of(key).withKey(plaintext);
     }
@@ -126,7 +126,7 @@ class ProxyKeys {
         }
         old.expireBy(now.plus(grace));
         ProxyKeyIssued stillValid = new ProxyKeyIssued(UUID.randomUUID(), 0, now, old.id(), old.tenantId(),
-                old.userId(), old.keyHash(), old.hint(), old.providers(), old.expiresAt(), null, null);
+                old.userId(), old.keyHash(), old.hint(), old.providers(), old.expiresAt(), null, null, null, null);
         outbox.publish(stillValid.eventId(), Topics.ADMIN_PROXY_KEYS, old.id().toString(), ProxyKeyIssued.TYPE,
                 stillValid);
         return issue(old.tenantId(), old.userId(), old.name(), old.providers(), originalEnd, null, null);

@@ -17,12 +17,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param hardwareIdHash lower-case hex SHA-256 of the UTF-8 hardware id the key is bound to, {@code null} when the
  *                       key is not bound to a device; a proxy that enforces the binding refuses callers whose
  *                       {@code hardware_id} hashes differently ("Hardware ID not activated for this license")
+ * @param models models the key may call (the request's {@code model}); empty means all models of its providers
+ * @param limits the key's own limits; {@link ProxyKeyLimits#NONE} when it has none
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProxyKeyIssued(UUID eventId, int version, Instant occurredAt, UUID keyId, String tenantId,
                              String userId, String keyHash, String hint, List<String> providers,
-                             Instant expiresAt, UUID licenseId, String hardwareIdHash) implements ProxyKeyEvent {
+                             Instant expiresAt, UUID licenseId, String hardwareIdHash,
+                             List<String> models, ProxyKeyLimits limits) implements ProxyKeyEvent {
 
     public static final String TYPE = "proxy-key.issued";
 
@@ -34,5 +37,7 @@ public record ProxyKeyIssued(UUID eventId, int version, Instant occurredAt, UUID
         Objects.requireNonNull(keyHash, "keyHash");
         version = version == 0 ? VERSION : version;
         providers = providers == null ? List.of() : List.copyOf(providers);
+        models = models == null ? List.of() : List.copyOf(models);
+        limits = limits == null ? ProxyKeyLimits.NONE : limits;
     }
 }
