@@ -155,7 +155,7 @@ public final class TestKeycloak {
         return adminClientSecret;
     }
 
-    /** The password of every demo user (alice, pat, ana, bob), random per start. */
+    /** The password of every demo user (alice, pat, ana, bob, gwen), random per start. */
     public String demoPassword() {
         return demoPassword;
     }

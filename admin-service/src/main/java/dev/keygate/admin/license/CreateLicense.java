@@ -12,7 +12,7 @@ import tools.jackson.databind.annotation.JsonNaming;
  * @param name a label for the admin, e.g. the customer
  * @param tier {@code free}, {@code pro} or {@code enterprise}
  * @param maxActivations how many devices may hold a key at once
- * @param dailyRequestLimit requests per day across the license's devices (enforced by the quota feature)
+ * @param dailyRequestLimit requests per day across the license's devices (carried on every device key; the proxy counts it over all of them)
  * @param providers providers the devices' keys may call; empty or absent means all
  * @param expiresAt when the license and its devices' keys stop working; absent means never
  */

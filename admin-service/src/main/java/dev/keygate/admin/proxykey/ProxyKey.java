@@ -1,9 +1,11 @@
 package dev.keygate.admin.proxykey;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
@@ -34,21 +36,48 @@ class ProxyKey {
     private Instant expiresAt;
     @Column(name = "revoked_at")
     private Instant revokedAt;
+    @JdbcTypeCode(SqlTypes.ARRAY)
+    private String[] models;
+    @Column(name = "requests_per_minute")
+    private Integer requestsPerMinute;
+    @Column(name = "requests_per_day")
+    private Integer requestsPerDay;
+    @Column(name = "monthly_budget_usd")
+    private BigDecimal monthlyBudgetUsd;
+    @Column(name = "license_id")
+    private UUID licenseId;
+    @Column(name = "hardware_id_hash")
+    private String hardwareIdHash;
 
     protected ProxyKey() {
     }
 
     ProxyKey(UUID id, String tenantId, String userId, String name, String keyHash, String hint,
-             List<String> providers, Instant createdAt, Instant expiresAt) {
+             ProxyKeyScope scope, Instant createdAt, Instant expiresAt, UUID licenseId, String hardwareIdHash) {
         this.id = id;
         this.tenantId = tenantId;
         this.userId = userId;
         this.name = name;
         this.keyHash = keyHash;
         this.hint = hint;
-        this.providers = providers.toArray(String[]::new);
         this.createdAt = createdAt;
         this.expiresAt = expiresAt;
+        this.licenseId = licenseId;
+        this.hardwareIdHash = hardwareIdHash;
+        rescope(scope);
+    }
+
+    /** Replaces what the key may call and its limits. */
+    void rescope(ProxyKeyScope scope) {
+        this.providers = scope.providers().toArray(String[]::new);
+        this.models = scope.models().toArray(String[]::new);
+        this.requestsPerMinute = scope.limits().requestsPerMinute();
+        this.requestsPerDay = scope.limits().requestsPerDay();
+        this.monthlyBudgetUsd = scope.limits().monthlyBudgetUsd();
+    }
+
+    void rename(String name) {
+        this.name = name;
     }
 
     /** Brings the key's end forward to {@code until} (a rotation's grace period); never pushes it later. */
@@ -90,6 +119,19 @@ class ProxyKey {
 
     List<String> providers() {
         return List.of(providers);
+    }
+
+    ProxyKeyScope scope() {
+        return new ProxyKeyScope(List.of(providers), models == null ? List.of() : List.of(models),
+                new ProxyKeyLimits(requestsPerMinute, requestsPerDay, monthlyBudgetUsd));
+    }
+
+    UUID licenseId() {
+        return licenseId;
+    }
+
+    String hardwareIdHash() {
+        return hardwareIdHash;
     }
 
     Instant createdAt() {

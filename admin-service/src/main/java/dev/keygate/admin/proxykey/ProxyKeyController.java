@@ -14,12 +14,13 @@ import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** A signed-in user's proxy keys: create (the key is shown once), list, revoke. */
+/** A signed-in user's proxy keys: create (the key is shown once), list, change scope, rotate, revoke. */
 @RestController
 @RequestMapping("/api/v1/proxy-keys")
 class ProxyKeyController {
@@ -52,6 +53,13 @@ class ProxyKeyController {
         return ResponseEntity.created(URI.create("/api/v1/proxy-keys/" + created.id()))
                 .cacheControl(CacheControl.noStore())
                 .body(created);
+    }
+
+    /** Replaces the key's providers, models and limits; proxies apply the change within a second. */
+    @PutMapping("/{id}/scope")
+    ProxyKeyView rescope(@AuthenticationPrincipal Jwt token, @PathVariable UUID id,
+                         @RequestBody(required = false) ChangeProxyKeyScope request) {
+        return keys.rescope(Caller.from(token), id, request);
     }
 
     @DeleteMapping("/{id}")

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.UUID;
 
 import dev.keygate.admin.system.Caller;
+import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import org.springframework.stereotype.Component;
 
 /**
@@ -26,11 +27,20 @@ public class ProxyKeyIssuer {
      *
      * @param providers providers the key may call, validated by the caller; empty means all
      * @param expiresAt when the key stops working, {@code null} for never
+     * @param requestsPerDay the license's daily limit, counted by the proxy over all its devices; {@code null} for none
      */
     public IssuedProxyKey issueForDevice(String tenantId, String ownerId, String name, List<String> providers,
-                                         Instant expiresAt, UUID licenseId, String hardwareIdHash) {
-        ProxyKeyView issued = keys.issue(tenantId, ownerId, name, providers, expiresAt, licenseId, hardwareIdHash);
+                                         Instant expiresAt, UUID licenseId, String hardwareIdHash,
+                                         Integer requestsPerDay) {
+        ProxyKeyScope scope = new ProxyKeyScope(providers, List.of(),
+                new ProxyKeyLimits(null, requestsPerDay, null));
+        ProxyKeyView issued = keys.issue(tenantId, ownerId, name, scope, expiresAt, licenseId, hardwareIdHash);
         return new IssuedProxyKey(issued.id(), issued.key());
+    }
+
+    /** Whether proxy key {@code keyId} belongs to {@code tenantId} (revoked or not). */
+    public boolean belongsTo(String tenantId, UUID keyId) {
+        return keys.belongsTo(tenantId, keyId);
     }
 
     /** Revokes a key this issuer made for {@code ownerId}; revoking twice is harmless. */

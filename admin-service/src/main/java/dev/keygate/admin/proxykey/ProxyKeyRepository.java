@@ -10,5 +10,7 @@ interface ProxyKeyRepository extends JpaRepository<ProxyKey, UUID> {
 
     List<ProxyKey> findByTenantIdAndUserIdOrderByCreatedAtDesc(String tenantId, String userId);
 
+    boolean existsByIdAndTenantId(UUID id, String tenantId);
+
     Optional<ProxyKey> findByIdAndTenantIdAndUserId(UUID id, String tenantId, String userId);
 }

@@ -1,5 +1,6 @@
 package dev.keygate.admin.proxykey;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -13,16 +14,20 @@ import tools.jackson.databind.annotation.JsonNaming;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-record ProxyKeyView(UUID id, String name, String key, String hint, List<String> providers, Instant createdAt,
-                    Instant expiresAt, Instant revokedAt) {
+record ProxyKeyView(UUID id, String name, String key, String hint, List<String> providers, List<String> models,
+                    Integer requestsPerMinute, Integer requestsPerDay, BigDecimal monthlyBudgetUsd,
+                    Instant createdAt, Instant expiresAt, Instant revokedAt) {
 
     static ProxyKeyView of(ProxyKey key) {
-        return new ProxyKeyView(key.id(), key.name(), null, key.hint(), key.providers(), key.createdAt(),
-                key.expiresAt(), key.revokedAt());
+        ProxyKeyScope scope = key.scope();
+        return new ProxyKeyView(key.id(), key.name(), null, key.hint(), scope.providers(), scope.models(),
+                scope.limits().requestsPerMinute(), scope.limits().requestsPerDay(),
+                scope.limits().monthlyBudgetUsd(), key.createdAt(), key.expiresAt(), key.revokedAt());
     }
 
     ProxyKeyView withKey(String plaintext) {
-        return new ProxyKeyView(id, name, plaintext, hint, providers, createdAt, expiresAt, revokedAt);
+        return new ProxyKeyView(id, name, plaintext, hint, providers, models, requestsPerMinute, requestsPerDay,
+                monthlyBudgetUsd, createdAt, expiresAt, revokedAt);
     }
 
     @Override

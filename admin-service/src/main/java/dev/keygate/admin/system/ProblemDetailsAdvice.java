@@ -31,6 +31,11 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return problems.problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", ex.getMessage());
     }
 
+    @ExceptionHandler(ConflictException.class)
+    ProblemDetail conflict(ConflictException ex) {
+        return problems.problem(HttpStatus.CONFLICT, "conflict", "Conflict", ex.getMessage());
+    }
+
     @ExceptionHandler(NotFoundException.class)
     ProblemDetail notFound(NotFoundException ex) {
         return problems.problem(HttpStatus.NOT_FOUND, "not-found", "Not found", ex.getMessage());

@@ -48,6 +48,9 @@ class SecurityConfiguration {
                         .hasAnyRole(DEVELOPER, PLATFORM_ADMIN, ANALYST)
                         .requestMatchers(HttpMethod.PUT, "/api/v1/providers/*")
                         .hasAnyRole(DEVELOPER, PLATFORM_ADMIN)
+                        // Analysts read the limits they report against; only platform admins change them.
+                        .requestMatchers(HttpMethod.GET, "/api/v1/quota-policies", "/api/v1/quota-policies/**")
+                        .hasAnyRole(ANALYST, PLATFORM_ADMIN)
                         .anyRequest().hasRole(PLATFORM_ADMIN))
                 .oauth2ResourceServer(oauth -> oauth
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(realmRoles()))

@@ -31,7 +31,7 @@ import org.springframework.stereotype.Service;
  * {@code tenant}); a user of another tenant does not exist as far as the caller can tell.
  */
 @Service
-class KeycloakUsers {
+public class KeycloakUsers {
 
     static final Set<String> KEYGATE_ROLES = Set.of("platform-admin", "developer", "analyst");
     private static final Pattern USERNAME = Pattern.compile("[a-z0-9][a-z0-9._@-]{1,63}");
@@ -49,6 +49,18 @@ class KeycloakUsers {
                 .clientId(properties.clientId())
                 .clientSecret(properties.clientSecret())
                 .build();
+    }
+
+    /** Whether {@code userId} is a Keycloak user of {@code tenantId}; another tenant's user is as absent as none. */
+    public boolean isMember(String tenantId, String userId) {
+        return call(() -> {
+            try {
+                return tenantId.equals(tenantOf(realm().users().get(userId).toRepresentation()));
+            }
+            catch (jakarta.ws.rs.NotFoundException ex) {
+                return false;
+            }
+        });
     }
 
     List<UserView> list(Caller caller) {

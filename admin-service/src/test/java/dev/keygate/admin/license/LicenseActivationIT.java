@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -28,11 +27,8 @@ import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
-import dev.keygate.testkit.TestKafka;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import dev.keygate.testkit.TopicRecorder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +47,6 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
@@ -84,8 +79,7 @@ class LicenseActivationIT {
     JdbcTemplate jdbc;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private KafkaConsumer<String, String> consumer;
-    private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+    private TopicRecorder topic;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -96,18 +90,12 @@ class LicenseActivationIT {
 
     @BeforeEach
     void subscribe() {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
-        consumer.subscribe(List.of(Topics.ADMIN_PROXY_KEYS));
+        topic = TopicRecorder.subscribe(Topics.ADMIN_PROXY_KEYS);
     }
 
     @AfterEach
     void close() {
-        consumer.close();
+        topic.close();
     }
 
     @Test
@@ -320,12 +308,7 @@ class LicenseActivationIT {
     }
 
     private ConsumerRecord<String, String> awaitRecord(UUID keyId, String type) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-            return seen.stream().anyMatch(r -> keyId.toString().equals(r.key()) && r.value().contains(type));
-        });
-        return seen.stream().filter(r -> keyId.toString().equals(r.key()) && r.value().contains(type)).findFirst()
-                .orElseThrow();
+        return topic.await(keyId.toString(), type, Duration.ofSeconds(30));
     }
 
     private IssuedLicense createLicense(String body) throws Exception {

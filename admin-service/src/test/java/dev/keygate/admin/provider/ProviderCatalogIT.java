@@ -11,11 +11,7 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
-import dev.keygate.testkit.TestKafka;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import dev.keygate.testkit.TopicRecorder;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -65,7 +61,7 @@ class ProviderCatalogIT {
     @Autowired
     CatalogLoader loader;
 
-    private KafkaConsumer<String, String> consumer;
+    private TopicRecorder topic;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -79,18 +75,12 @@ class ProviderCatalogIT {
 
     @BeforeEach
     void subscribe() {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
-        consumer.subscribe(List.of(Topics.ADMIN_PROVIDERS));
+        topic = TopicRecorder.subscribe(Topics.ADMIN_PROVIDERS);
     }
 
     @AfterEach
     void close() {
-        consumer.close();
+        topic.close();
     }
 
     @AfterAll
@@ -443,11 +433,8 @@ class ProviderCatalogIT {
         return found.get(0);
     }
 
-    private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
-
     private List<ProviderChanged> events(String providerId) {
-        consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-        return seen.stream().filter(record -> providerId.equals(record.key()))
+        return topic.records().stream().filter(record -> providerId.equals(record.key()))
                 .peek(record -> assertThat(record.value()).doesNotContain(SECRET))
                 .map(record -> JSON.readValue(record.value(), ProviderChanged.class))
                 .toList();

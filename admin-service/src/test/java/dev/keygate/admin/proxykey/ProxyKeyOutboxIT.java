@@ -2,7 +2,6 @@ package dev.keygate.admin.proxykey;
 
 import dev.keygate.admin.AdminTestServers;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -10,12 +9,10 @@ import java.util.UUID;
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
+import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
-import dev.keygate.testkit.TestKafka;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import dev.keygate.testkit.TopicRecorder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,10 +29,10 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
@@ -54,9 +51,7 @@ class ProxyKeyOutboxIT {
     @Autowired
     JdbcTemplate jdbc;
 
-    private KafkaConsumer<String, String> consumer;
-    /** Everything this test's consumer received: two events of one transaction may arrive in one poll. */
-    private final List<ConsumerRecord<String, String>> seen = new ArrayList<>();
+    private TopicRecorder topic;
 
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
@@ -65,18 +60,12 @@ class ProxyKeyOutboxIT {
 
     @BeforeEach
     void subscribe() {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class));
-        consumer.subscribe(List.of(Topics.ADMIN_PROXY_KEYS));
+        topic = TopicRecorder.subscribe(Topics.ADMIN_PROXY_KEYS);
     }
 
     @AfterEach
     void close() {
-        consumer.close();
+        topic.close();
     }
 
     @Test
@@ -139,6 +128,47 @@ class ProxyKeyOutboxIT {
     }
 
     @Test
+    void aKeyScopedToModelsWithLimitsCarriesThemToEveryProxyAndItsScopeCanChange() throws Exception {
+        String body = mvc.perform(post("/api/v1/proxy-keys").with(developer("alice", "acme"))
+                        .contentType(MediaType.APPLICATION_JSON).content("""
+                                {"name":"batch job","providers":["openai"],"models":["gpt-4o-mini"],
+                                 "requests_per_minute":30,"requests_per_day":2000,"monthly_budget_usd":12.50}"""))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
+        JsonNode created = JSON.readTree(body);
+        UUID id = UUID.fromString(created.get("id").asString());
+        assertThat(created.get("models").toString()).isEqualTo("[\"gpt-4o-mini\"]");
+        assertThat(created.get("requests_per_minute").asInt()).isEqualTo(30);
+        assertThat(created.get("monthly_budget_usd").decimalValue()).isEqualByComparingTo("12.50");
+
+        ProxyKeyIssued issued = (ProxyKeyIssued) JSON.readValue(awaitRecord(id, "gpt-4o-mini").value(),
+                ProxyKeyEvent.class);
+        assertThat(issued.models()).containsExactly("gpt-4o-mini");
+        assertThat(issued.limits().requestsPerMinute()).isEqualTo(30);
+        assertThat(issued.limits().requestsPerDay()).isEqualTo(2000);
+        assertThat(issued.limits().monthlyBudgetUsd()).isEqualByComparingTo("12.50");
+
+        String changed = mvc.perform(put("/api/v1/proxy-keys/" + id + "/scope").with(developer("alice", "acme"))
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"providers\":[\"openai\",\"anthropic\"],\"requests_per_minute\":5}"))
+                .andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
+        assertThat(JSON.readTree(changed).get("providers").toString()).isEqualTo("[\"openai\",\"anthropic\"]");
+        ProxyKeyIssued rescoped = (ProxyKeyIssued) JSON.readValue(awaitRecord(id, "\"requestsPerMinute\":5").value(),
+                ProxyKeyEvent.class);
+        assertThat(rescoped.keyHash()).isEqualTo(issued.keyHash());
+        assertThat(rescoped.models()).isEmpty();
+        assertThat(rescoped.limits()).isEqualTo(new ProxyKeyLimits(5, null, null));
+
+        mvc.perform(put("/api/v1/proxy-keys/" + id + "/scope").with(developer("bob", "globex"))
+                        .contentType(MediaType.APPLICATION_JSON).content("{}"))
+                .andExpect(status().isNotFound());
+        mvc.perform(post("/api/v1/proxy-keys").with(developer("alice", "acme"))
+                        .contentType(MediaType.APPLICATION_JSON).content("{\"requests_per_minute\":0}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(result -> assertThat(result.getResponse().getContentAsString())
+                        .contains("requests_per_minute must be between 1 and"));
+    }
+
+    @Test
     void anotherUserCannotRevokeMyKey() throws Exception {
         String body = mvc.perform(post("/api/v1/proxy-keys").with(developer("alice", "acme")))
                 .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString();
@@ -166,12 +196,7 @@ class ProxyKeyOutboxIT {
     }
 
     private ConsumerRecord<String, String> awaitRecord(UUID keyId, String type) {
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
-            return seen.stream().anyMatch(r -> keyId.toString().equals(r.key()) && r.value().contains(type));
-        });
-        return seen.stream().filter(r -> keyId.toString().equals(r.key()) && r.value().contains(type)).findFirst()
-                .orElseThrow();
+        return topic.await(keyId.toString(), type, Duration.ofSeconds(30));
     }
 
     private static JwtRequestPostProcessor developer(String user, String tenant) {

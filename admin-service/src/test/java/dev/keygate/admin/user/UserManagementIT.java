@@ -105,7 +105,8 @@ class UserManagementIT {
         assertThat(description.statusCode()).isEqualTo(200);
         JsonNode paths = JSON.readTree(description.body()).get("paths");
         assertThat(paths.propertyNames()).contains("/api/v1/users", "/api/v1/proxy-keys", "/api/v1/providers",
-                "/api/v1/me/provider-keys/{provider}", "/api/v1/licenses", "/activate");
+                "/api/v1/me/provider-keys/{provider}", "/api/v1/licenses", "/activate", "/api/v1/quota-policies",
+                "/api/v1/proxy-keys/{id}/scope");
     }
 
     private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
