@@ -27,6 +27,12 @@ public final class Topics {
      */
     public static final String ADMIN_QUOTA_POLICIES = "keygate.admin.quota-policies.v1";
 
+    /**
+     * {@link dev.keygate.contracts.admin.v1.ModelPriced} relayed from admin-service's outbox, keyed by price version
+     * id. Compacted, and every version has its own key: the topic holds each model's whole price history.
+     */
+    public static final String ADMIN_MODEL_PRICES = "keygate.admin.model-prices.v1";
+
     private Topics() {
     }
 }

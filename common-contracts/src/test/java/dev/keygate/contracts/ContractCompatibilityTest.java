@@ -16,6 +16,7 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
@@ -55,6 +56,31 @@ class ContractCompatibilityTest {
 
     static Stream<Path> providerGoldens() throws Exception {
         return golden("admin/provider.v1");
+    }
+
+    static Stream<Path> modelPriceGoldens() throws Exception {
+        return golden("admin/model-price.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("modelPriceGoldens")
+    void everyModelPriceGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        ModelPriced event = MAPPER.readValue(json, ModelPriced.class);
+
+        assertThat(event.type()).isEqualTo(ModelPriced.TYPE);
+        assertThat(event.currency()).isEqualTo("USD");
+        assertThat(validate("model-priced.v1", json)).isEmpty();
+        assertThat(validate("model-priced.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @Test
+    void aPriceInAnotherCurrencyIsRefused() throws IOException {
+        String json = goldenText("admin/model-price.v1/predefined.json").replace("\"USD\"", "\"EUR\"");
+
+        assertThat(validate("model-priced.v1", json)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(json, ModelPriced.class)).hasMessageContaining("USD");
     }
 
     static Stream<Path> quotaPolicyGoldens() throws Exception {

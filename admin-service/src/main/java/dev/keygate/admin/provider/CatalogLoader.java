@@ -27,12 +27,15 @@ class CatalogLoader implements SmartInitializingSingleton {
     private final CatalogProperties properties;
     private final ProviderRepository repository;
     private final TransactionTemplate transaction;
+    private final ModelPrices prices;
     private final Clock clock = Clock.systemUTC();
 
-    CatalogLoader(CatalogProperties properties, ProviderRepository repository, TransactionTemplate transaction) {
+    CatalogLoader(CatalogProperties properties, ProviderRepository repository, TransactionTemplate transaction,
+                  ModelPrices prices) {
         this.properties = properties;
         this.repository = repository;
         this.transaction = transaction;
+        this.prices = prices;
     }
 
     @Override
@@ -61,6 +64,10 @@ class CatalogLoader implements SmartInitializingSingleton {
                 repository.upsertPredefinedModel(new ModelRow(
                         ProviderRepository.predefinedModelId(provider.name(), model.name()), id, null, model.name(),
                         model.displayName(), model.pricing(), now, now));
+                if (prices.announceIfChanged(null, provider.name(), model.name(), model.pricing(),
+                        ModelPrices.CATALOG_FILE, now)) {
+                    log.info("Announced a new price for {}/{} from {}", provider.name(), model.name(), now);
+                }
             }
             List<String> shadowed = repository.tenantsShadowedBy(provider.name());
             if (!shadowed.isEmpty()) {

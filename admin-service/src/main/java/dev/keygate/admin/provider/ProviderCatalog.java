@@ -42,15 +42,17 @@ class ProviderCatalog {
     private final ProviderKeyStore keys;
     private final Outbox outbox;
     private final TransactionTemplate transaction;
+    private final ModelPrices prices;
     private final Clock clock = Clock.systemUTC();
 
     ProviderCatalog(ProviderRepository repository, BaseUrlPolicy baseUrls, ProviderKeyStore keys, Outbox outbox,
-                    TransactionTemplate transaction) {
+                    TransactionTemplate transaction, ModelPrices prices) {
         this.repository = repository;
         this.baseUrls = baseUrls;
         this.keys = keys;
         this.outbox = outbox;
         this.transaction = transaction;
+        this.prices = prices;
     }
 
     List<ProviderView> list(Caller caller) {
@@ -179,14 +181,7 @@ class ProviderCatalog {
         String displayName = request.displayName() == null ? name : displayName(request.displayName());
         Pricing pricing = request.pricing();
         if (pricing != null) {
-            if (pricing.inputPerMillion() == null || pricing.outputPerMillion() == null) {
-                throw new InvalidRequestException("pricing needs input_per_million and output_per_million (USD per"
-                        + " million tokens); cache_read_per_million and cache_write_per_million are optional.");
-            }
-            if (pricing.invalidPart() != null) {
-                throw new InvalidRequestException("pricing." + pricing.invalidPart()
-                        + " must be from 0 to 100000 USD per million tokens, with at most 6 decimals.");
-            }
+            requireValid(pricing);
         }
         if (repository.modelNameTaken(provider.id(), name, caller.tenantId())) {
             throw duplicateModel(provider, name);
@@ -195,12 +190,57 @@ class ProviderCatalog {
         ModelRow row = new ModelRow(UUID.randomUUID(), provider.id(), caller.tenantId(), name, displayName, pricing,
                 now, now);
         try {
-            transaction.executeWithoutResult(status -> repository.insertModel(row));
+            transaction.executeWithoutResult(status -> {
+                repository.insertModel(row);
+                prices.announceIfChanged(caller.tenantId(), provider.name(), name, pricing, caller.userId(), now);
+            });
         }
         catch (DuplicateKeyException ex) {
             throw duplicateModel(provider, name);
         }
         return ModelView.of(row);
+    }
+
+    /**
+     * A new price version of a model the tenant sees, for this tenant only: its own model's new price, a negotiated
+     * rate for a predefined model, or a correction effective in the past (usage-service re-rates past calls when
+     * asked to). {@code effectiveFrom} {@code null} means now.
+     */
+    PriceView reprice(Caller caller, String idOrName, PriceVersion request) {
+        ProviderRow provider = find(caller, idOrName);
+        if (request == null || request.model() == null) {
+            throw new InvalidRequestException("Send the price as JSON: model, input_per_million and"
+                    + " output_per_million (USD per million tokens), optionally cache_read_per_million,"
+                    + " cache_write_per_million and effective_from.");
+        }
+        String modelName = request.model().strip();
+        boolean known = repository.visibleModels(List.of(provider.id()), caller.tenantId()).stream()
+                .anyMatch(model -> model.name().equals(modelName));
+        if (!known) {
+            throw new NotFoundException("Provider '" + provider.name() + "' has no model '" + modelName + "'; add it"
+                    + " with POST /api/v1/providers/" + provider.name() + "/models first.");
+        }
+        Pricing pricing = new Pricing(request.inputPerMillion(), request.outputPerMillion(),
+                request.cacheReadPerMillion(), request.cacheWritePerMillion());
+        requireValid(pricing);
+        Instant now = clock.instant();
+        Instant effectiveFrom = request.effectiveFrom() == null ? now : request.effectiveFrom();
+        if (effectiveFrom.isAfter(now.plus(java.time.Duration.ofDays(366)))) {
+            throw new InvalidRequestException("effective_from is at most a year ahead.");
+        }
+        return PriceView.of(transaction.execute(status -> prices.announce(caller.tenantId(), provider.name(),
+                modelName, pricing, effectiveFrom, caller.userId(), now)));
+    }
+
+    private static void requireValid(Pricing pricing) {
+        if (pricing.inputPerMillion() == null || pricing.outputPerMillion() == null) {
+            throw new InvalidRequestException("pricing needs input_per_million and output_per_million (USD per"
+                    + " million tokens); cache_read_per_million and cache_write_per_million are optional.");
+        }
+        if (pricing.invalidPart() != null) {
+            throw new InvalidRequestException("pricing." + pricing.invalidPart()
+                    + " must be from 0 to 100000 USD per million tokens, with at most 6 decimals.");
+        }
     }
 
     void deleteModel(Caller caller, UUID modelId) {

@@ -89,6 +89,13 @@ class ProviderController {
         return ResponseEntity.status(HttpStatus.CREATED).body(catalog.addModel(Caller.from(token), provider, request));
     }
 
+    /** A new price version for the caller's tenant; usage-service prices calls with the version in force. */
+    @PostMapping("/{provider}/prices")
+    ResponseEntity<PriceView> reprice(@AuthenticationPrincipal Jwt token, @PathVariable String provider,
+                                      @RequestBody(required = false) PriceVersion request) {
+        return ResponseEntity.status(HttpStatus.CREATED).body(catalog.reprice(Caller.from(token), provider, request));
+    }
+
     @DeleteMapping("/models/{modelId}")
     ResponseEntity<Void> deleteModel(@AuthenticationPrincipal Jwt token, @PathVariable UUID modelId) {
         catalog.deleteModel(Caller.from(token), modelId);

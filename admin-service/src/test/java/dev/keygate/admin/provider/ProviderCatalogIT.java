@@ -10,6 +10,7 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import dev.keygate.contracts.Topics;
+import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
 import dev.keygate.testkit.TopicRecorder;
 import org.junit.jupiter.api.AfterAll;
@@ -57,6 +58,9 @@ class ProviderCatalogIT {
 
     @Autowired
     JdbcTemplate jdbc;
+
+    @Autowired
+    CatalogLoader catalogLoader;
 
     @Autowired
     CatalogLoader loader;
@@ -408,6 +412,42 @@ class ProviderCatalogIT {
                 .contentType(MediaType.APPLICATION_JSON)
                 .content("{\"name\": \"%s\", \"base_url\": \"%s\", \"models\": [\"model-a\"]}".formatted(name, baseUrl)),
                 201));
+    }
+
+    @Test
+    void catalogPricesAreAnnouncedOnceAndATenantsCorrectionIsANewVersion() throws Exception {
+        try (TopicRecorder prices = TopicRecorder.subscribe(Topics.ADMIN_MODEL_PRICES)) {
+            catalogLoader.afterSingletonsInstantiated();
+            Integer predefined = jdbc.queryForObject("select count(*) from model_price where tenant_id is null"
+                    + " and provider = 'anthropic' and model = 'claude-sonnet-4-5'", Integer.class);
+            assertThat(predefined).as("one version per catalog price, however often admin-service starts")
+                    .isEqualTo(1);
+            ModelPriced sonnet = JSON.readValue(prices.await(record -> record.value().contains("claude-sonnet-4-5")
+                    && !record.value().contains("tenantId"), Duration.ofSeconds(30)).value(), ModelPriced.class);
+            assertThat(sonnet.cacheWritePerMillion()).isEqualByComparingTo("3.75");
+
+            JsonNode corrected = json(call(post("/api/v1/providers/openai/prices").with(admin("ada", "acme"))
+                    .contentType(MediaType.APPLICATION_JSON).content("""
+                            {"model":"gpt-4o-mini","input_per_million":0.10,"output_per_million":0.40,
+                             "cache_read_per_million":0.05,"effective_from":"2026-01-01T00:00:00Z"}"""), 201));
+            String priceId = corrected.get("id").asString();
+            ModelPriced version = JSON.readValue(prices.await(priceId, "gpt-4o-mini", Duration.ofSeconds(30))
+                    .value(), ModelPriced.class);
+            assertThat(version.tenantId()).isEqualTo("acme");
+            assertThat(version.effectiveFrom()).isEqualTo(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+            assertThat(version.inputPerMillion()).isEqualByComparingTo("0.10");
+            assertThat(version.cacheWritePerMillion()).isNull();
+
+            call(post("/api/v1/providers/openai/prices").with(admin("ada", "acme"))
+                    .contentType(MediaType.APPLICATION_JSON).content("{\"model\":\"no-such-model\","
+                            + "\"input_per_million\":1,\"output_per_million\":1}"), 404);
+            assertThat(call(post("/api/v1/providers/openai/prices").with(admin("ada", "acme"))
+                    .contentType(MediaType.APPLICATION_JSON).content("{\"model\":\"gpt-4o-mini\","
+                            + "\"input_per_million\":-1,\"output_per_million\":1}"), 400))
+                    .contains("input_per_million");
+            call(post("/api/v1/providers/openai/prices").with(admin("ada", "acme"))
+                    .contentType(MediaType.APPLICATION_JSON).content("{\"input_per_million\":1}"), 400);
+        }
     }
 
     private String call(RequestBuilder request, int status) throws Exception {

@@ -1,5 +1,6 @@
 package dev.keygate.usage.ledger;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -7,12 +8,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.annotation.JsonNaming;
 
-/** One usage event as the ledger holds it; {@code receivedAt} is when usage-service first stored it. */
+/**
+ * One usage event as the ledger holds it; {@code receivedAt} is when usage-service first stored it, {@code costUsd}
+ * its price in US dollars (absent while its model has no price).
+ */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record LedgerEntry(UUID eventId, Instant occurredAt, Instant receivedAt, String region, String tenantId,
                           String userId, String callerType, String proxyKeyId, String provider, String model,
                           String operation, boolean streamed, int status, long inputTokens, long outputTokens,
                           long cacheReadTokens, long cacheWriteTokens, long reasoningTokens, long latencyMs,
-                          Long firstByteMs, String traceId) {
+                          Long firstByteMs, String traceId, BigDecimal costUsd) {
 }

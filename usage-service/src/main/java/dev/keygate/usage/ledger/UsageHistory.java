@@ -17,7 +17,7 @@ public class UsageHistory {
     private static final String RECENT_EVENTS = """
             select event_id, occurred_at, received_at, region, tenant_id, user_id, caller_type, proxy_key_id,
                 provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id
+                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, cost_usd
             from usage_event
             where tenant_id = ?
             order by occurred_at desc, event_id desc
@@ -31,7 +31,9 @@ public class UsageHistory {
                 sum(output_tokens)::bigint as output_tokens,
                 sum(cache_read_tokens)::bigint as cache_read_tokens,
                 sum(cache_write_tokens)::bigint as cache_write_tokens,
-                sum(errors)::bigint as errors
+                sum(errors)::bigint as errors,
+                sum(cost_usd) as cost_usd,
+                sum(unpriced_requests)::bigint as unpriced_requests
             from usage_hourly
             where tenant_id = ? and hour >= ? and hour < ?
             group by provider, model
@@ -63,14 +65,15 @@ public class UsageHistory {
                 row.getBoolean("streamed"), row.getInt("status"), row.getLong("input_tokens"),
                 row.getLong("output_tokens"), row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"),
                 row.getLong("reasoning_tokens"), row.getLong("latency_ms"), row.getObject("first_byte_ms", Long.class),
-                row.getString("trace_id"));
+                row.getString("trace_id"), row.getBigDecimal("cost_usd"));
     }
 
     private static ModelUsage modelUsage(ResultSet row, int rowNum) throws SQLException {
         String model = row.getString("model");
         return new ModelUsage(row.getString("provider"), HourlyTotal.NONE.equals(model) ? null : model,
                 row.getLong("requests"), row.getLong("input_tokens"), row.getLong("output_tokens"),
-                row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"), row.getLong("errors"));
+                row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"), row.getLong("errors"),
+                row.getBigDecimal("cost_usd"), row.getLong("unpriced_requests"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

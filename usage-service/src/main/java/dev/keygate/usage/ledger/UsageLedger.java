@@ -1,5 +1,6 @@
 package dev.keygate.usage.ledger;
 
+import java.math.BigDecimal;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -9,11 +10,15 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -32,17 +37,25 @@ public class UsageLedger {
             on conflict (event_id) do nothing
             """;
 
+    private static final String PRICE_EVENTS = """
+            update usage_event e set cost_usd = %s
+            where e.event_id = any(?)
+            returning e.event_id, e.cost_usd
+            """.formatted(PriceList.COST_OF_EVENT);
+
     private static final String ADD_TO_HOUR = """
             insert into usage_hourly (tenant_id, hour, provider, model, user_id, requests, input_tokens, output_tokens,
-                cache_read_tokens, cache_write_tokens, errors)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (tenant_id, hour, provider, model, user_id) do update set
                 requests = usage_hourly.requests + excluded.requests,
                 input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
                 output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
                 cache_read_tokens = usage_hourly.cache_read_tokens + excluded.cache_read_tokens,
                 cache_write_tokens = usage_hourly.cache_write_tokens + excluded.cache_write_tokens,
-                errors = usage_hourly.errors + excluded.errors
+                errors = usage_hourly.errors + excluded.errors,
+                cost_usd = usage_hourly.cost_usd + excluded.cost_usd,
+                unpriced_requests = usage_hourly.unpriced_requests + excluded.unpriced_requests
             """;
 
     private final JdbcTemplate jdbc;
@@ -84,7 +97,7 @@ public class UsageLedger {
                 fresh.add(ordered.get(i));
             }
         }
-        List<HourlyTotal> totals = HourlyTotal.of(fresh);
+        List<HourlyTotal> totals = HourlyTotal.of(fresh, price(fresh));
         jdbc.batchUpdate(ADD_TO_HOUR, new BatchPreparedStatementSetter() {
             @Override
             public void setValues(PreparedStatement statement, int i) throws SQLException {
@@ -97,6 +110,26 @@ public class UsageLedger {
             }
         });
         return fresh.size();
+    }
+
+    /** Prices the newly recorded events with the price in force when each happened; absent: no price known. */
+    private Map<UUID, BigDecimal> price(List<UsageRecorded> fresh) {
+        Map<UUID, BigDecimal> costs = new HashMap<>();
+        if (fresh.isEmpty()) {
+            return costs;
+        }
+        UUID[] ids = fresh.stream().map(UsageRecorded::eventId).toArray(UUID[]::new);
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(PRICE_EVENTS);
+            statement.setArray(1, connection.createArrayOf("uuid", ids));
+            return statement;
+        }, (RowCallbackHandler) row -> {
+            BigDecimal cost = row.getBigDecimal("cost_usd");
+            if (cost != null) {
+                costs.put(row.getObject("event_id", UUID.class), cost);
+            }
+        });
+        return costs;
     }
 
     private static void bindEvent(PreparedStatement statement, UsageRecorded event) throws SQLException {
@@ -135,6 +168,8 @@ public class UsageLedger {
         statement.setLong(9, total.cacheReadTokens());
         statement.setLong(10, total.cacheWriteTokens());
         statement.setLong(11, total.errors());
+        statement.setBigDecimal(12, total.cost());
+        statement.setLong(13, total.unpriced());
     }
 
     static OffsetDateTime utc(Instant instant) {

@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 
 import dev.keygate.contracts.Topics;
+import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import dev.keygate.testkit.LocalPostgres;
@@ -47,6 +48,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
@@ -208,17 +210,31 @@ class UsageLedgerIT {
         String tenant = uniqueTenant();
         UsageRecorded event = event(tenant, "alice", "gpt-4o", Instant.now(), 200, new TokenUsage(8, 8, 0, 0, 0));
         double deadLettersBefore = deadLetters();
-        long rollbacksBefore = rollbacks();
-        jdbc.execute("alter table usage_event add constraint usage_event_refuses_tenant check (tenant_id <> '"
-                + tenant + "')");
+        // A trigger refuses the tenant's rows and counts each refused attempt in a sequence, which a rollback does not
+        // undo (PostgreSQL's own rollback statistics reach pg_stat_database only seconds later).
+        jdbc.execute("create sequence refused_attempts");
+        jdbc.execute("""
+                create function refuse_tenant() returns trigger language plpgsql as $$
+                begin
+                    if new.tenant_id = '%s' then
+                        perform nextval('refused_attempts');
+                        raise exception 'refused for the test';
+                    end if;
+                    return new;
+                end $$""".formatted(tenant));
+        jdbc.execute("create trigger usage_event_refuses_tenant before insert on usage_event for each row"
+                + " execute function refuse_tenant()");
         try {
             publish(event);
-            // One round is the first attempt and two retries: more rollbacks than that mean the error handler put the
+            // One round is the first attempt and two retries: more attempts than that mean the error handler put the
             // batch back after its retries were exhausted, rather than dead-lettering it.
-            await().atMost(PATIENCE).until(() -> rollbacks() >= rollbacksBefore + 4);
+            await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
+                    "select case when is_called then last_value else 0 end from refused_attempts", Long.class) >= 4);
         }
         finally {
-            jdbc.execute("alter table usage_event drop constraint usage_event_refuses_tenant");
+            jdbc.execute("drop trigger usage_event_refuses_tenant on usage_event");
+            jdbc.execute("drop function refuse_tenant()");
+            jdbc.execute("drop sequence refused_attempts");
         }
 
         awaitStored(event.eventId());
@@ -328,6 +344,117 @@ class UsageLedgerIT {
                         .startsWith("application/problem+json"));
     }
 
+    @Test
+    void pricesEachCallWithThePriceInForceWhenItHappenedCachedTokensIncluded() throws Exception {
+        String tenant = uniqueTenant();
+        // A tenant's own prices (which win over predefined ones) keep this test apart from every other.
+        publishPrice(tenant, "openai", "gpt-4o-mini", "2026-01-01T00:00:00Z", "0.15", "0.60", "0.075", "0");
+        publishPrice(tenant, "openai", "gpt-4o-mini", "2026-06-01T00:00:00Z", "1.50", "6.00", "0.75", "0");
+        publishPrice(tenant, "anthropic", "claude-sonnet-4-5", "2026-01-01T00:00:00Z", "3", "15", "0.30", "3.75");
+        awaitPrices(tenant, 3);
+        Instant march = Instant.parse("2026-03-10T09:15:00Z");
+        // OpenAI: 1,000,000 prompt tokens of which 400,000 were cached, 200,000 completion tokens.
+        UsageRecorded openAi = event(tenant, "alice", "gpt-4o-mini-2024-07-18", march, 200,
+                new TokenUsage(1_000_000, 200_000, 400_000, 0, 0));
+        // The same call after the price changed on 1 June.
+        UsageRecorded openAiLater = event(tenant, "alice", "gpt-4o-mini", Instant.parse("2026-07-10T09:15:00Z"), 200,
+                new TokenUsage(1_000_000, 200_000, 400_000, 0, 0));
+        // Anthropic: 1,000 uncached input, 20,000 read from and 5,000 written to the cache, 2,000 output tokens.
+        UsageRecorded anthropic = event(tenant, "alice", "claude-sonnet-4-5", march.plusSeconds(60), 200,
+                new TokenUsage(26_000, 2_000, 20_000, 5_000, 0));
+        UsageRecorded unknown = event(tenant, "alice", "mystery-1", march.plusSeconds(120), 200,
+                new TokenUsage(10, 10, 0, 0, 0));
+
+        for (UsageRecorded event : List.of(openAi, openAiLater, anthropic, unknown)) {
+            publish(event);
+        }
+        List.of(openAi, openAiLater, anthropic, unknown).forEach(event -> awaitStored(event.eventId()));
+
+        // 600,000 × 0.15 + 400,000 × 0.075 + 200,000 × 0.60, per million = 0.09 + 0.03 + 0.12
+        assertThat(cost(openAi)).isEqualByComparingTo("0.24");
+        assertThat(cost(openAiLater)).isEqualByComparingTo("2.40");
+        // 1,000 × 3 + 20,000 × 0.30 + 5,000 × 3.75 + 2,000 × 15, per million = 0.003 + 0.006 + 0.01875 + 0.03
+        assertThat(cost(anthropic)).isEqualByComparingTo("0.05775");
+        assertThat(cost(unknown)).as("no price for this model yet").isNull();
+        Map<String, Object> hour = jdbc.queryForMap("""
+                select sum(cost_usd) as cost, sum(unpriced_requests) as unpriced from usage_hourly
+                where tenant_id = ? and hour = ?""", tenant, utc(march.truncatedTo(ChronoUnit.HOURS)));
+        assertThat((java.math.BigDecimal) hour.get("cost")).isEqualByComparingTo("0.29775");
+        assertThat(((Number) hour.get("unpriced")).longValue()).isEqualTo(1);
+
+        JsonNode summary = JSON.readTree(mvc.perform(get("/api/v1/usage/summary")
+                        .param("from", "2026-03-10T00:00:00Z").param("to", "2026-03-11T00:00:00Z")
+                        .with(caller("analyst", tenant)))
+                .andExpect(status().isOk()).andReturn().getResponse().getContentAsString());
+        assertThat(summary.get("models").toString())
+                .contains("\"model\":\"gpt-4o-mini-2024-07-18\"")
+                .contains("\"cost_usd\":0.24").contains("\"unpriced_requests\":1");
+    }
+
+    @Test
+    void reratingAppliesACorrectionToPastCallsAndTheirHourlyTotals() throws Exception {
+        String tenant = uniqueTenant();
+        publishPrice(tenant, "openai", "gpt-4.1", "2026-02-01T00:00:00Z", "2", "8", "0.5", "0");
+        awaitPrices(tenant, 1);
+        Instant at = Instant.parse("2026-02-14T12:30:00Z");
+        UsageRecorded call = event(tenant, "bob", "gpt-4.1", at, 200, new TokenUsage(500_000, 100_000, 0, 0, 0));
+        UsageRecorded unpriced = event(tenant, "bob", "gpt-4.1-nano", at.plusSeconds(5), 200,
+                new TokenUsage(1_000_000, 0, 0, 0, 0));
+        publish(call);
+        publish(unpriced);
+        awaitStored(call.eventId());
+        awaitStored(unpriced.eventId());
+        assertThat(cost(call)).isEqualByComparingTo("1.80");
+
+        // The list price was wrong from the start; a new model's price arrives after its calls.
+        publishPrice(tenant, "openai", "gpt-4.1", "2026-02-01T00:00:00Z", "1", "4", "0.25", "0");
+        publishPrice(tenant, "openai", "gpt-4.1-nano", "2026-01-01T00:00:00Z", "0.10", "0.40", null, null);
+        awaitPrices(tenant, 3);
+        assertThat(cost(call)).as("recorded costs change only when asked to").isEqualByComparingTo("1.80");
+
+        mvc.perform(post("/api/v1/ledger/rerate").param("from", "2026-02-14T12:00:00Z")
+                        .param("to", "2026-02-14T13:00:00Z").with(caller("analyst", tenant)))
+                .andExpect(status().isForbidden());
+        JsonNode result = JSON.readTree(mvc.perform(post("/api/v1/ledger/rerate")
+                        .param("from", "2026-02-14T12:10:00Z").param("to", "2026-02-14T12:40:00Z")
+                        .with(caller("platform-admin", tenant)))
+                .andExpect(status().isOk()).andReturn().getResponse().getContentAsString());
+
+        assertThat(result.get("from").asString()).isEqualTo("2026-02-14T12:00:00Z");
+        assertThat(result.get("events").asInt()).isEqualTo(2);
+        assertThat(result.get("cost_before").decimalValue()).isEqualByComparingTo("1.80");
+        // 500,000 × 1 + 100,000 × 4 = 0.90; 1,000,000 × 0.10 = 0.10
+        assertThat(result.get("cost_after").decimalValue()).isEqualByComparingTo("1.00");
+        assertThat(result.get("unpriced_requests").asLong()).isZero();
+        assertThat(cost(call)).isEqualByComparingTo("0.90");
+        assertThat(cost(unpriced)).isEqualByComparingTo("0.10");
+        assertThat(jdbc.queryForObject("select sum(cost_usd) from usage_hourly where tenant_id = ?",
+                java.math.BigDecimal.class, tenant)).isEqualByComparingTo("1.00");
+        mvc.perform(post("/api/v1/ledger/rerate").param("from", "2026-02-14T13:00:00Z")
+                        .param("to", "2026-02-14T12:00:00Z").with(caller("platform-admin", tenant)))
+                .andExpect(status().isBadRequest());
+    }
+
+    private static void publishPrice(String tenant, String provider, String model, String effectiveFrom, String input,
+                                     String output, String cacheRead, String cacheWrite) throws Exception {
+        ModelPriced price = new ModelPriced(UUID.randomUUID(), null, 0, Instant.now(), UUID.randomUUID(), tenant,
+                provider, model, Instant.parse(effectiveFrom), null, new java.math.BigDecimal(input),
+                new java.math.BigDecimal(output), cacheRead == null ? null : new java.math.BigDecimal(cacheRead),
+                cacheWrite == null ? null : new java.math.BigDecimal(cacheWrite));
+        producer.send(new ProducerRecord<>(Topics.ADMIN_MODEL_PRICES, price.priceId().toString(),
+                JSON.writeValueAsString(price))).get();
+    }
+
+    private void awaitPrices(String tenant, int count) {
+        await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
+                "select count(*) from model_price where tenant_id = ?", Integer.class, tenant) == count);
+    }
+
+    private java.math.BigDecimal cost(UsageRecorded event) {
+        return jdbc.queryForObject("select cost_usd from usage_event where event_id = ?", java.math.BigDecimal.class,
+                event.eventId());
+    }
+
     private static UsageRecorded event(String tenant, String user, String model, Instant at, int status,
                                        TokenUsage usage) {
         return new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, at, "eu-west-1",
@@ -343,11 +470,6 @@ class UsageLedgerIT {
     private void awaitStored(UUID eventId) {
         await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
                 "select count(*) from usage_event where event_id = ?", Integer.class, eventId) == 1);
-    }
-
-    private long rollbacks() {
-        return jdbc.queryForObject("select xact_rollback from pg_stat_database where datname = current_database()",
-                Long.class);
     }
 
     private double deadLetters() {

@@ -1,7 +1,9 @@
 package dev.keygate.usage.ledger;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import dev.keygate.contracts.usage.v1.TokenUsage;
@@ -16,7 +18,7 @@ class HourlyTotalTest {
     void sumsEventsOfTheSameUtcHourUserAndModelIntoOneRow() {
         List<HourlyTotal> totals = HourlyTotal.of(List.of(
                 event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 200, new TokenUsage(10, 5, 4, 1, 2)),
-                event("acme", "alice", "gpt-4o", "2026-03-01T10:59:59.999Z", 200, new TokenUsage(7, 3, 0, 2, 0))));
+                event("acme", "alice", "gpt-4o", "2026-03-01T10:59:59.999Z", 200, new TokenUsage(7, 3, 0, 2, 0))), Map.of());
 
         assertThat(totals).singleElement().satisfies(total -> {
             assertThat(total.bucket()).isEqualTo(new HourlyTotal.Bucket("acme", Instant.parse("2026-03-01T10:00:00Z"),
@@ -36,7 +38,7 @@ class HourlyTotalTest {
                 event("globex", "bob", "gpt-4o", "2026-03-01T10:15:00Z", 200, TokenUsage.NONE),
                 event("acme", "bob", "gpt-4o", "2026-03-01T11:00:00Z", 200, TokenUsage.NONE),
                 event("acme", "alice", "gpt-4o-mini", "2026-03-01T10:15:00Z", 200, TokenUsage.NONE),
-                event("acme", "alice", "gpt-4o", "2026-03-01T10:15:00Z", 200, TokenUsage.NONE)));
+                event("acme", "alice", "gpt-4o", "2026-03-01T10:15:00Z", 200, TokenUsage.NONE)), Map.of());
 
         assertThat(totals).extracting(HourlyTotal::bucket).containsExactly(
                 new HourlyTotal.Bucket("acme", Instant.parse("2026-03-01T10:00:00Z"), "openai", "gpt-4o", "alice"),
@@ -50,7 +52,7 @@ class HourlyTotalTest {
         List<HourlyTotal> totals = HourlyTotal.of(List.of(
                 event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 399, TokenUsage.NONE),
                 event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 400, TokenUsage.NONE),
-                event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 503, TokenUsage.NONE)));
+                event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 503, TokenUsage.NONE)), Map.of());
 
         assertThat(totals).singleElement().satisfies(total -> {
             assertThat(total.requests()).isEqualTo(3);
@@ -61,15 +63,30 @@ class HourlyTotalTest {
     @Test
     void filesEventsWithoutUserOrModelUnderTheEmptyString() {
         List<HourlyTotal> totals = HourlyTotal.of(List.of(
-                event("acme", null, null, "2026-03-01T10:00:00Z", 200, TokenUsage.NONE)));
+                event("acme", null, null, "2026-03-01T10:00:00Z", 200, TokenUsage.NONE)), Map.of());
 
         assertThat(totals).singleElement().extracting(HourlyTotal::bucket).isEqualTo(
                 new HourlyTotal.Bucket("acme", Instant.parse("2026-03-01T10:00:00Z"), "openai", "", ""));
     }
 
     @Test
+    void addsCostsAndCountsCallsThatUsedTokensButHaveNoPriceYet() {
+        UsageRecorded priced = event("acme", "alice", "gpt-4o", "2026-03-01T10:00:00Z", 200, new TokenUsage(10, 5, 0, 0, 0));
+        UsageRecorded unpriced = event("acme", "alice", "gpt-4o", "2026-03-01T10:01:00Z", 200, new TokenUsage(3, 1, 0, 0, 0));
+        UsageRecorded failed = event("acme", "alice", "gpt-4o", "2026-03-01T10:02:00Z", 500, TokenUsage.NONE);
+
+        List<HourlyTotal> totals = HourlyTotal.of(List.of(priced, unpriced, failed),
+                Map.of(priced.eventId(), new BigDecimal("0.000075")));
+
+        assertThat(totals).singleElement().satisfies(total -> {
+            assertThat(total.cost()).isEqualByComparingTo("0.000075");
+            assertThat(total.unpriced()).as("the failed call used no tokens, so it costs nothing").isEqualTo(1);
+        });
+    }
+
+    @Test
     void addsNothingForNoEvents() {
-        assertThat(HourlyTotal.of(List.of())).isEmpty();
+        assertThat(HourlyTotal.of(List.of(), Map.of())).isEmpty();
     }
 
     private static UsageRecorded event(String tenant, String user, String model, String at, int status,
