@@ -135,8 +135,7 @@ class ProxyLimitsIT {
     void aQuotaPolicyEventChangesTheLimitAndThe429IsSeed001s() {
         String tenant = "tenant-" + UUID.randomUUID();
         Key key = issue(tenant, ProxyKeyLimits.NONE, List.of());
-        chat(key.secret(), "gpt-4o-mini").expectStatus().isOk()
-                ;
+        chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
 
         publish(Topics.ADMIN_QUOTA_POLICIES, UUID.randomUUID().toString(), JSON.writeValueAsString(
                 new QuotaPolicyChanged(UUID.randomUUID(), null, 0, Instant.now(), UUID.randomUUID(), tenant,
