@@ -9,11 +9,13 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
@@ -21,6 +23,7 @@ import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.proxy.clientauth.Caller;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.testkit.LocalPki;
 import dev.keygate.testkit.ServiceCertificate;
@@ -68,6 +71,7 @@ import static org.awaitility.Awaitility.await;
         "keygate.proxy.limits.ip.failed-authentications=100000",
         "keygate.proxy.limits.cors.allowed-origins.acme[0]=https://app.acme.example",
         "keygate.proxy.limits.cors.allowed-origins.globex[0]=https://globex.example",
+        "keygate.proxy.limits.max-in-flight-per-key=2",
         "keygate.proxy.keyvault.cache-ttl=10m"})
 class ProxyLimitsIT {
 
@@ -97,6 +101,9 @@ class ProxyLimitsIT {
 
     @Autowired
     KafkaListenerEndpointRegistry listeners;
+
+    @Autowired
+    RateLimiter limiter;
 
     WebTestClient client;
 
@@ -276,6 +283,40 @@ class ProxyLimitsIT {
             assertThat(RESOLVES.get() - before).isGreaterThanOrEqualTo(3);
         });
         assertThat(UPSTREAM_KEYS).allMatch(k -> k.startsWith("Bearer sk-upstream-"));
+    }
+
+    @Test
+    void capsCallsInFlightPerKeyAndGivesTheSlotsBackWhenTheyEnd() {
+        Key key = issue("acme", ProxyKeyLimits.NONE, List.of());
+        Caller caller = new Caller("acme", "alice", Caller.Kind.PROXY_KEY, key.id().toString(), Set.of());
+        for (int i = 0; i < 5; i++) {
+            chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
+        }
+        Supplier<Long> free = () -> limiter.status(caller).stream()
+                .filter(s -> s.name().equals("proxy-key calls in flight")).findFirst().orElseThrow().remaining();
+        // A slot is given back once the answer is fully written, a moment after the client may have read it.
+        await().atMost(PATIENCE).until(() -> free.get() == 2);
+
+        List<reactor.core.Disposable> slow = List.of(slow(key), slow(key));
+        try {
+            await().atMost(PATIENCE).until(() -> free.get() == 0);
+            chat(key.secret(), "gpt-4o-mini").expectStatus().isEqualTo(429)
+                    .expectHeader().valueEquals(HttpHeaders.RETRY_AFTER, "1")
+                    .expectBody().jsonPath("$.error.message").isEqualTo("Concurrent request limit of 2 calls in "
+                            + "progress reached for this proxy key. Current usage: 2");
+        }
+        finally {
+            await().atMost(PATIENCE).until(() -> free.get() == 2);
+            slow.forEach(reactor.core.Disposable::dispose);
+        }
+        chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
+    }
+
+    private reactor.core.Disposable slow(Key key) {
+        return org.springframework.web.reactive.function.client.WebClient.create("http://127.0.0.1:" + port).post()
+                .uri("/api/proxy/openai/v1/slow").header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
+                .exchangeToMono(response -> response.releaseBody()).subscribe(done -> { }, error -> { });
     }
 
     @Test
