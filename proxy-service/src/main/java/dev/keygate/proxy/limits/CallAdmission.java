@@ -56,6 +56,9 @@ public class CallAdmission {
      */
     public Mono<ServerRequest> admit(ServerRequest request, Caller caller, String provider, String path) {
         ExchangeLimits exchange = ExchangeLimits.of(request.exchange());
+        if (exchange != null) {
+            exchange.authenticated();
+        }
         String origin = request.headers().firstHeader(HttpHeaders.ORIGIN);
         if (origin != null) {
             if (!cors.allows(caller.tenantId(), origin)) {

@@ -24,6 +24,7 @@ final class ExchangeLimits {
 
     private volatile Quota quota;
     private volatile String allowedOrigin;
+    private volatile boolean authenticated;
     private final List<Runnable> releases = new CopyOnWriteArrayList<>();
 
     static ExchangeLimits install(ServerWebExchange exchange) {
@@ -43,6 +44,15 @@ final class ExchangeLimits {
 
     synchronized void offer(Quota offered) {
         quota = Quota.tighter(quota, offered);
+    }
+
+    /** The caller's credential was accepted: a 401 on this exchange is the provider's, not the caller's. */
+    void authenticated() {
+        authenticated = true;
+    }
+
+    boolean wasAuthenticated() {
+        return authenticated;
     }
 
     void allowOrigin(String origin) {

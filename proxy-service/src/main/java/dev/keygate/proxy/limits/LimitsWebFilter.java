@@ -12,6 +12,7 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -100,12 +101,12 @@ class LimitsWebFilter implements WebFilter, Ordered {
                                 && !exchange.getResponse().isCommitted(),
                         error -> write(exchange, problems.respond(ProxyProblems.payloadTooLarge(maxBytes))))
                 .doFinally(signal -> {
-                    limits.end();
-                    HttpStatus status = HttpStatus.resolve(exchange.getResponse().getStatusCode() == null ? 0
-                            : exchange.getResponse().getStatusCode().value());
-                    if (status == HttpStatus.UNAUTHORIZED) {
+                    // Only the proxy's own refusal of a credential counts; a provider's 401 is about its key.
+                    HttpStatusCode status = exchange.getResponse().getStatusCode();
+                    if (status != null && status.value() == 401 && !limits.wasAuthenticated()) {
                         limiter.recordFailedAuthentication(address);
                     }
+                    limits.end();
                 });
     }
 

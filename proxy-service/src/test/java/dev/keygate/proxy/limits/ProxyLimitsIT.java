@@ -267,9 +267,15 @@ class ProxyLimitsIT {
         chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
         assertThat(RESOLVES.get() - before).isEqualTo(1);
 
+        Caller caller = new Caller(tenant, "alice", Caller.Kind.PROXY_KEY, key.id().toString(), Set.of());
+        long failuresLeft = failedAuthenticationsLeft();
         REJECT_NEXT.set(true);
         chat(key.secret(), "gpt-4o-mini").expectStatus().isUnauthorized();
         await().atMost(PATIENCE).until(() -> REJECTIONS.get() > 0);
+        await().atMost(PATIENCE).until(() -> limiter.status(caller).stream()
+                .filter(s -> s.name().equals("proxy-key calls in flight")).findFirst().orElseThrow().remaining() == 2);
+        assertThat(failedAuthenticationsLeft()).as("the provider's 401 is not the caller's failed authentication")
+                .isEqualTo(failuresLeft);
         chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
         assertThat(RESOLVES.get() - before).isEqualTo(2);
 
@@ -363,6 +369,11 @@ class ProxyLimitsIT {
                 .contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
                 .exchange().expectStatus().isOk()
                 .expectHeader().doesNotExist(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
+    }
+
+    private long failedAuthenticationsLeft() {
+        return limiter.status("127.0.0.1").stream().filter(s -> s.name().startsWith("failed authentications"))
+                .findFirst().orElseThrow().remaining();
     }
 
     private WebTestClient.ResponseSpec chat(String secret, String model) {
