@@ -120,6 +120,7 @@ class ProxyLimitsIT {
         registry.add("spring.ssl.bundle.pem.keyvault-client.truststore.certificate", () -> "file:" + pki.caCertificate());
         registry.add("keygate.proxy.keyvault.url", () -> "https://127.0.0.1:" + keyvault.port());
         registry.add("keygate.proxy.providers.openai.base-url", () -> "http://127.0.0.1:" + provider.port());
+        registry.add("keygate.proxy.providers.gemini.base-url", () -> "http://127.0.0.1:" + provider.port());
         registry.add("server.port", () -> "0");
     }
 
@@ -207,6 +208,22 @@ class ProxyLimitsIT {
     }
 
     @Test
+    void readsGeminisModelFromThePath() {
+        Key key = issue("acme", ProxyKeyLimits.NONE, List.of("gemini-2.0-flash"));
+
+        client.post().uri("/api/proxy/gemini/v1beta/models/gemini-1.5-pro:generateContent")
+                .header("x-goog-api-key", key.secret())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"contents\":[]}")
+                .exchange().expectStatus().isForbidden()
+                .expectBody().jsonPath("$.error.code").isEqualTo("model_not_allowed");
+        client.post().uri("/api/proxy/gemini/v1beta/models/gemini-2.0-flash:generateContent")
+                .header("x-goog-api-key", key.secret())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"contents\":[]}")
+                .exchange().expectStatus().isOk();
+        assertThat(UPSTREAM_KEYS).contains("gemini:sk-upstream-" + RESOLVES.get());
+    }
+
+    @Test
     void refusesBodiesOverTheSizeLimitWith413() {
         Key key = issue("acme", ProxyKeyLimits.NONE, List.of());
         String big = "{\"model\":\"gpt-4o-mini\",\"input\":\"" + "x".repeat(70 * 1024) + "\"}";
@@ -288,7 +305,7 @@ class ProxyLimitsIT {
             chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
             assertThat(RESOLVES.get() - before).isGreaterThanOrEqualTo(3);
         });
-        assertThat(UPSTREAM_KEYS).allMatch(k -> k.startsWith("Bearer sk-upstream-"));
+        assertThat(UPSTREAM_KEYS).allMatch(k -> k.startsWith("Bearer sk-upstream-") || k.startsWith("gemini:sk-upstream-"));
     }
 
     @Test
@@ -454,6 +471,11 @@ class ProxyLimitsIT {
                                                     + "\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":1,"
                                                     + "\"completion_tokens\":1,\"total_tokens\":2}}")).then();
                                 }))
+                        .post("/v1beta/models/{call}", (request, response) -> request.receive().then(Mono.defer(() -> {
+                            UPSTREAM_KEYS.add("gemini:" + request.requestHeaders().get("x-goog-api-key"));
+                            return response.header(HttpHeaders.CONTENT_TYPE, "application/json")
+                                    .sendString(Mono.just("{\"candidates\":[]}")).then();
+                        })))
                         .post("/v1/broken", (request, response) -> request.receive().then(response.status(500)
                                 .header("x-request-id", "req-123").header(HttpHeaders.RETRY_AFTER, "7")
                                 .header(HttpHeaders.CONTENT_TYPE, "application/json")
