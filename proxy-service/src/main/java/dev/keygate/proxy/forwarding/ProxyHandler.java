@@ -26,6 +26,7 @@ import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -122,7 +123,8 @@ class ProxyHandler {
                 .onErrorResume(VaultUnavailableException.class,
                         ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
                 .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
-                        ex.getCause() instanceof ReadTimeoutException ? ProxyProblems.upstreamTimeout(providerId)
+                        ex.getCause() instanceof ReadTimeoutException || ex.getCause() instanceof ConnectTimeoutException
+                                ? ProxyProblems.upstreamTimeout(providerId)
                                 : ProxyProblems.upstreamUnreachable(providerId)))
                 .onErrorResume(TimeoutException.class,
                         ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));

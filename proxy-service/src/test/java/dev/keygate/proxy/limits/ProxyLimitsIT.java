@@ -66,6 +66,7 @@ import static org.awaitility.Awaitility.await;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "keygate.proxy.response-timeout=1s",
+        "keygate.proxy.connect-timeout=1s",
         "keygate.proxy.limits.max-request-body=64KB",
         "keygate.proxy.limits.ip.requests=100000",
         "keygate.proxy.limits.ip.failed-authentications=100000",
@@ -86,6 +87,7 @@ class ProxyLimitsIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final SecureRandom RANDOM = new SecureRandom();
 
+    private static java.net.ServerSocket blackHole;
     private static DisposableServer keyvault;
     private static DisposableServer provider;
     private static KafkaProducer<String, String> producer;
@@ -121,6 +123,9 @@ class ProxyLimitsIT {
         registry.add("keygate.proxy.keyvault.url", () -> "https://127.0.0.1:" + keyvault.port());
         registry.add("keygate.proxy.providers.openai.base-url", () -> "http://127.0.0.1:" + provider.port());
         registry.add("keygate.proxy.providers.gemini.base-url", () -> "http://127.0.0.1:" + provider.port());
+        // Listens but never accepts: once its backlog is full, connecting to it times out.
+        blackHole = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        registry.add("keygate.proxy.providers.xai.base-url", () -> "http://127.0.0.1:" + blackHole.getLocalPort());
         registry.add("server.port", () -> "0");
     }
 
@@ -131,6 +136,12 @@ class ProxyLimitsIT {
         }
         keyvault.disposeNow();
         provider.disposeNow();
+        try {
+            blackHole.close();
+        }
+        catch (java.io.IOException ignored) {
+            // the JVM ends anyway
+        }
     }
 
     @BeforeEach
@@ -271,6 +282,36 @@ class ProxyLimitsIT {
                 .exchange().expectStatus().isEqualTo(504)
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody().jsonPath("$.error.code").isEqualTo("upstream_timeout");
+    }
+
+    @Test
+    void answers504WhenTheProviderCannotBeConnectedToInTime() throws Exception {
+        Key key = issue("acme", ProxyKeyLimits.NONE, List.of());
+        List<java.net.Socket> backlog = new java.util.ArrayList<>();
+        boolean full = false;
+        for (int i = 0; i < 8 && !full; i++) {
+            java.net.Socket socket = new java.net.Socket();
+            backlog.add(socket);
+            try {
+                socket.connect(blackHole.getLocalSocketAddress(), 300);
+            }
+            catch (java.net.SocketTimeoutException timedOut) {
+                full = true;
+            }
+        }
+        try {
+            assertThat(full).as("the black hole's backlog filled up, so connecting to it now times out").isTrue();
+            client.post().uri("/api/proxy/xai/v1/chat/completions")
+                    .header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret())
+                    .contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
+                    .exchange().expectStatus().isEqualTo(504)
+                    .expectBody().jsonPath("$.error.code").isEqualTo("upstream_timeout");
+        }
+        finally {
+            for (java.net.Socket socket : backlog) {
+                socket.close();
+            }
+        }
     }
 
     @Test
