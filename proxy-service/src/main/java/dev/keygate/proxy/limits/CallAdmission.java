@@ -1,6 +1,7 @@
 package dev.keygate.proxy.limits;
 
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -14,8 +15,10 @@ import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.server.ServerRequest;
+import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -30,6 +33,7 @@ public class CallAdmission {
 
     /** Gemini names the model in the path: {@code /v1beta/models/gemini-2.0-flash:generateContent}. */
     private static final Pattern PATH_MODEL = Pattern.compile("/models/([^/:]+):[A-Za-z]+$");
+    private static final int PARSE_INLINE_BYTES = 16 * 1024;
 
     private final RateLimiter limiter;
     private final BudgetAdmission budgets;
@@ -120,30 +124,35 @@ public class CallAdmission {
                 .defaultIfEmpty(new byte[0])
                 .onErrorMap(DataBufferLimitException.class, ex -> refusal("too large",
                         problems -> problems.respond(ProxyProblems.payloadTooLarge(maxBodyBytes))))
-                .flatMap(body -> {
-                    String model;
-                    try {
-                        JsonNode tree = json.readTree(body);
-                        JsonNode named = tree == null ? null : tree.get("model");
-                        model = named != null && named.isString() ? named.asString() : null;
-                    }
-                    catch (JacksonException ex) {
-                        return Mono.error(refusal("invalid json", problems -> problems.respond(ProxyProblems.invalidJson(
-                                "This proxy key is limited to certain models, so its requests must be a JSON object "
-                                        + "with a \"model\" field; the body is not valid JSON."))));
-                    }
-                    if (model == null) {
-                        return Mono.error(refusal("no model", problems -> problems.respond(ProxyProblems.modelNotAllowed(
-                                "This proxy key may only call the models " + scope + "; name one in the request's "
-                                        + "\"model\" field."))));
-                    }
-                    if (!allowed(scope, model)) {
-                        return Mono.error(modelRefusal(model, scope));
-                    }
-                    return Mono.just(ServerRequest.from(request)
-                            .body(Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body))))
-                            .build());
-                });
+                .flatMap(body -> body.length > PARSE_INLINE_BYTES
+                        // Parsing is CPU only, but a large body would hold the event loop for milliseconds.
+                        ? Mono.defer(() -> checked(request, body, scope)).subscribeOn(Schedulers.parallel())
+                        : checked(request, body, scope));
+    }
+
+    private Mono<ServerRequest> checked(ServerRequest request, byte[] body, List<String> scope) {
+        String model;
+        try {
+            JsonNode tree = json.readTree(body);
+            JsonNode named = tree == null ? null : tree.get("model");
+            model = named != null && named.isString() ? named.asString() : null;
+        }
+        catch (JacksonException ex) {
+            return Mono.error(refusal("invalid json", problems -> problems.respond(ProxyProblems.invalidJson(
+                    "This proxy key is limited to certain models, so its requests must be a JSON object with a "
+                            + "\"model\" field; the body is not valid JSON."))));
+        }
+        if (model == null) {
+            return Mono.error(refusal("no model", problems -> problems.respond(ProxyProblems.modelNotAllowed(
+                    "This proxy key may only call the models " + scope + "; name one in the request's \"model\" "
+                            + "field."))));
+        }
+        if (!allowed(scope, model)) {
+            return Mono.error(modelRefusal(model, scope));
+        }
+        return Mono.just(ServerRequest.from(request)
+                .body(Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body))))
+                .build());
     }
 
     private List<String> scope(Caller caller) {
@@ -174,7 +183,7 @@ public class CallAdmission {
     }
 
     private static CallRefusedException refusal(String reason,
-                                                java.util.function.Function<ProxyProblems, Mono<org.springframework.web.reactive.function.server.ServerResponse>> response) {
+                                                Function<ProxyProblems, Mono<ServerResponse>> response) {
         return new CallRefusedException(reason, response);
     }
 

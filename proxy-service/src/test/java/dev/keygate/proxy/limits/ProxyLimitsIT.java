@@ -212,6 +212,14 @@ class ProxyLimitsIT {
                 .exchange().expectStatus().isOk();
         assertThat(new String(RECEIVED.get(), StandardCharsets.UTF_8)).isEqualTo(body);
 
+        String large = "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "long ".repeat(8000) + "\"}]}";
+        client.post().uri("/api/proxy/openai/v1/chat/completions")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret())
+                .contentType(MediaType.APPLICATION_JSON).bodyValue(large)
+                .exchange().expectStatus().isOk();
+        assertThat(new String(RECEIVED.get(), StandardCharsets.UTF_8)).isEqualTo(large);
+
         client.post().uri("/api/proxy/openai/v1/chat/completions")
                 .header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret())
                 .contentType(MediaType.APPLICATION_JSON).bodyValue("{\"model\": ")
