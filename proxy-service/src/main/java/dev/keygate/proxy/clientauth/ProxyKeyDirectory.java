@@ -47,6 +47,12 @@ public class ProxyKeyDirectory {
                 Set.copyOf(key.providers())));
     }
 
+    /** The live key with this id as admin-service issued it (its limits and model scope), if any. */
+    public Optional<ProxyKeyIssued> issued(String keyId) {
+        String hash = hashByKeyId.get(keyId);
+        return hash == null ? Optional.empty() : Optional.ofNullable(byHash.get(hash));
+    }
+
     public int size() {
         return byHash.size();
     }

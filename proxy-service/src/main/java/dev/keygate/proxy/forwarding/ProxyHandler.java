@@ -16,6 +16,9 @@ import dev.keygate.proxy.clientauth.CallerRejectedException;
 import dev.keygate.proxy.keylease.KeyvaultClient;
 import dev.keygate.proxy.keylease.NoProviderKeyException;
 import dev.keygate.proxy.keylease.VaultUnavailableException;
+import dev.keygate.proxy.limits.CallAdmission;
+import dev.keygate.proxy.limits.CallRefusedException;
+import dev.keygate.proxy.limits.RequestBodyTooLargeException;
 import dev.keygate.proxy.metering.UsageMeter;
 import dev.keygate.proxy.metering.UsageMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
@@ -23,6 +26,7 @@ import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -59,18 +63,20 @@ class ProxyHandler {
     private final UsageMeters meters;
     private final UsagePublisher usage;
     private final ProxyProblems problems;
+    private final CallAdmission admission;
     private final ObjectProvider<Tracer> tracer;
     private final WebClient upstream;
 
     ProxyHandler(ProxyProperties properties, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
-                 UsagePublisher usage, ProxyProblems problems, ObjectProvider<Tracer> tracer,
-                 WebClient.Builder builder) {
+                 UsagePublisher usage, ProxyProblems problems, CallAdmission admission,
+                 ObjectProvider<Tracer> tracer, WebClient.Builder builder) {
         this.properties = properties;
         this.callers = callers;
         this.keyvault = keyvault;
         this.meters = meters;
         this.usage = usage;
         this.problems = problems;
+        this.admission = admission;
         this.tracer = tracer;
         HttpClient http = HttpClient.create(ConnectionProvider.builder("upstream")
                         .maxConnections(1000)
@@ -103,9 +109,13 @@ class ProxyHandler {
         Call call = new Call(providerId, provider, target, operation(remainder), receivedAt, started, traceId);
         return callers.authenticate(request.exchange().getRequest())
                 .flatMap(caller -> caller.mayUse(providerId)
-                        ? keyvault.resolve(caller, providerId).flatMap(key -> exchange(request, caller, key, call))
+                        ? admission.admit(request, caller, providerId, remainder).flatMap(admitted -> keyvault
+                                .resolve(caller, providerId).flatMap(key -> exchange(admitted, caller, key, call)))
                         : problems.respond(ProxyProblems.forbidden(
                                 "This proxy key may not call '" + providerId + "'; create one that allows it.")))
+                .onErrorResume(CallRefusedException.class, ex -> ex.respond(problems))
+                .onErrorResume(ex -> RequestBodyTooLargeException.in(ex) != null, ex -> problems.respond(
+                        ProxyProblems.payloadTooLarge(RequestBodyTooLargeException.in(ex).maxBytes())))
                 .onErrorResume(CallerRejectedException.class,
                         ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())))
                 .onErrorResume(NoProviderKeyException.class,
@@ -113,7 +123,8 @@ class ProxyHandler {
                 .onErrorResume(VaultUnavailableException.class,
                         ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
                 .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
-                        ex.getCause() instanceof ReadTimeoutException ? ProxyProblems.upstreamTimeout(providerId)
+                        ex.getCause() instanceof ReadTimeoutException || ex.getCause() instanceof ConnectTimeoutException
+                                ? ProxyProblems.upstreamTimeout(providerId)
                                 : ProxyProblems.upstreamUnreachable(providerId)))
                 .onErrorResume(TimeoutException.class,
                         ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));

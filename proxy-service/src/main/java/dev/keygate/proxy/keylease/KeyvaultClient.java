@@ -1,5 +1,6 @@
 package dev.keygate.proxy.keylease;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -21,12 +22,15 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 
 /**
  * The proxy's mTLS client to keyvault, presenting {@code spiffe://keygate/proxy-service}: the only identity keyvault
- * decrypts for. Non-blocking; a vault that does not answer within its timeout fails the call with 503.
+ * decrypts for. Non-blocking; a vault that does not answer within its timeout fails the call with 503. Resolved
+ * keys are reused for {@code keygate.proxy.keyvault.cache-ttl} (see {@link KeyLeaseCache}).
  */
 @Component
 public class KeyvaultClient {
@@ -38,6 +42,8 @@ public class KeyvaultClient {
 
     private final WebClient client;
     private final Duration timeout;
+    private final KeyLeaseCache leases;
+    private final Disposable sweeper;
 
     KeyvaultClient(WebClient.Builder builder, SslBundles bundles, KeyLeaseProperties properties) throws SSLException {
         this.timeout = properties.timeout();
@@ -53,13 +59,29 @@ public class KeyvaultClient {
                 .baseUrl(properties.url().toString())
                 .clientConnector(new ReactorClientHttpConnector(http))
                 .build();
+        this.leases = new KeyLeaseCache(properties.cacheTtl(), properties.cacheMaxEntries(), Clock.systemUTC());
+        long sweepEvery = Math.max(1000, properties.cacheTtl().toMillis() / 2);
+        this.sweeper = Schedulers.single().schedulePeriodically(leases::sweep, sweepEvery, sweepEvery,
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        sweeper.dispose();
+    }
+
+    /** Drops the tenant's cached keys: admin-service announced a change for it. */
+    public void forgetTenant(String tenantId) {
+        leases.evictTenant(tenantId);
     }
 
     /**
-     * Tells keyvault the provider refused this key (HTTP 401), so the next call is served by the fallback key.
+     * Tells keyvault the provider refused this key (HTTP 401), so the next call is served by the fallback key, and
+     * drops it from the lease cache at once.
      * Fire and forget: the caller's answer never waits for it, and a failure only costs one more refused call.
      */
     public void reportRejected(UUID secretId, int status) {
+        leases.evictSecret(secretId);
         client.post().uri("/v1/keys/{secretId}/rejected", secretId)
                 .bodyValue(Map.of("reason", "the provider answered " + status + " to the key"))
                 .retrieve()
@@ -71,6 +93,10 @@ public class KeyvaultClient {
 
     /** The key to inject for this caller and provider, or {@link NoProviderKeyException} / {@link VaultUnavailableException}. */
     public Mono<ResolvedKey> resolve(Caller caller, String provider) {
+        return leases.get(caller.tenantId(), caller.userId(), provider, () -> fetch(caller, provider));
+    }
+
+    private Mono<ResolvedKey> fetch(Caller caller, String provider) {
         return client.post().uri("/v1/resolve")
                 .bodyValue(new ResolveKeyRequest(caller.tenantId(), caller.userId(), provider))
                 .retrieve()

@@ -3,10 +3,13 @@ package dev.keygate.proxy.system;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -19,6 +22,9 @@ public class ProxyProblems {
 
     public static final String TYPE_BASE = "https://keygate.dev/problems/";
 
+    /** Seed 001's {@code error.type} and {@code error.code} for a refused call over a request limit. */
+    public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
+
     private final ObjectProvider<Tracer> tracer;
 
     ProxyProblems(ObjectProvider<Tracer> tracer) {
@@ -26,16 +32,41 @@ public class ProxyProblems {
     }
 
     public Mono<ServerResponse> respond(ProxyProblem problem) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", URI.create(TYPE_BASE + problem.slug()).toString());
-        body.put("title", problem.title());
-        body.put("status", problem.status().value());
-        body.put("detail", problem.detail());
+        return respond(problem, headers -> { });
+    }
+
+    /** As {@link #respond(ProxyProblem)}, with extra response headers such as {@code Retry-After}. */
+    public Mono<ServerResponse> respond(ProxyProblem problem, Consumer<HttpHeaders> headers) {
         Map<String, Object> error = new LinkedHashMap<>();
         error.put("message", problem.detail());
         error.put("type", problem.errorType());
         error.put("param", null);
         error.put("code", problem.errorCode());
+        return write(problem, error, headers);
+    }
+
+    /**
+     * 429 for a call over a request limit: the {@code error} member is exactly seed 001's
+     * {@code {"message", "type": "rate_limit_exceeded", "code": "rate_limit_exceeded"}}, the problem's
+     * {@code detail} adds what to do about it, and {@code Retry-After} says when to try again.
+     */
+    public Mono<ServerResponse> respondRateLimited(String message, String fix, long retryAfterSeconds) {
+        ProxyProblem problem = new ProxyProblem(HttpStatus.TOO_MANY_REQUESTS, "rate-limit-exceeded",
+                "Rate limit exceeded", message + " To continue: " + fix + ".", RATE_LIMIT_EXCEEDED,
+                RATE_LIMIT_EXCEEDED);
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", message);
+        error.put("type", RATE_LIMIT_EXCEEDED);
+        error.put("code", RATE_LIMIT_EXCEEDED);
+        return write(problem, error, headers -> headers.set(HttpHeaders.RETRY_AFTER, Long.toString(retryAfterSeconds)));
+    }
+
+    private Mono<ServerResponse> write(ProxyProblem problem, Map<String, Object> error, Consumer<HttpHeaders> headers) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", URI.create(TYPE_BASE + problem.slug()).toString());
+        body.put("title", problem.title());
+        body.put("status", problem.status().value());
+        body.put("detail", problem.detail());
         body.put("error", error);
         Tracer current = tracer.getIfAvailable();
         Span span = current == null ? null : current.currentSpan();
@@ -44,7 +75,21 @@ public class ProxyProblems {
         }
         return ServerResponse.status(problem.status())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .headers(ProxyProblems::securityHeaders)
+                .headers(headers)
                 .bodyValue(body);
+    }
+
+    /**
+     * Headers on every answer the proxy writes itself (some are written before Spring Security's own header writer
+     * runs): never cached, never sniffed as another type, never framed or scripted.
+     */
+    static void securityHeaders(HttpHeaders headers) {
+        headers.setCacheControl(CacheControl.noStore());
+        headers.set("X-Content-Type-Options", "nosniff");
+        headers.set("X-Frame-Options", "DENY");
+        headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+        headers.set("Referrer-Policy", "no-referrer");
     }
 
     public static ProxyProblem unauthenticated(String detail) {
@@ -88,5 +133,35 @@ public class ProxyProblems {
     public static ProxyProblem upstreamTimeout(String provider) {
         return new ProxyProblem(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout", "Provider timed out",
                 provider + " did not answer in time; retry shortly.", "api_error", "upstream_timeout");
+    }
+
+    public static ProxyProblem modelNotAllowed(String detail) {
+        return new ProxyProblem(HttpStatus.FORBIDDEN, "model-not-allowed", "Model not allowed", detail,
+                "permission_error", "model_not_allowed");
+    }
+
+    public static ProxyProblem originNotAllowed(String origin, String tenantId) {
+        return new ProxyProblem(HttpStatus.FORBIDDEN, "origin-not-allowed", "Origin not allowed",
+                "Browser calls from " + origin + " are not allowed for your organisation; a platform admin can add it "
+                        + "to keygate.proxy.limits.cors.allowed-origins." + tenantId + ".",
+                "permission_error", "origin_not_allowed");
+    }
+
+    public static ProxyProblem payloadTooLarge(long maxBytes) {
+        return new ProxyProblem(HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Request body too large",
+                "The request body is larger than this proxy's limit of " + maxBytes + " bytes; send a smaller request "
+                        + "(or ask the operator to raise keygate.proxy.limits.max-request-body).",
+                "invalid_request_error", "payload_too_large");
+    }
+
+    public static ProxyProblem invalidJson(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-json", "Invalid JSON body", detail,
+                "invalid_request_error", "invalid_json");
+    }
+
+    public static ProxyProblem quotaExhausted(String detail) {
+        // OpenAI's own code for a spent budget, so SDKs treat it like the provider's.
+        return new ProxyProblem(HttpStatus.TOO_MANY_REQUESTS, "quota-exhausted", "Quota exhausted", detail,
+                "insufficient_quota", "insufficient_quota");
     }
 }
