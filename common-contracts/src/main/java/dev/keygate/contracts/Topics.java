@@ -33,6 +33,12 @@ public final class Topics {
      */
     public static final String ADMIN_MODEL_PRICES = "keygate.admin.model-prices.v1";
 
+    /**
+     * {@link dev.keygate.contracts.usage.v1.BudgetState} published by usage-service, keyed by
+     * {@code BudgetState.key()}. Compacted: the last state per budget is what proxies admit calls against.
+     */
+    public static final String USAGE_BUDGET_STATE = "keygate.usage.budget-state.v1";
+
     private Topics() {
     }
 }

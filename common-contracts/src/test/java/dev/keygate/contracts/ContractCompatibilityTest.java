@@ -23,6 +23,7 @@ import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
 import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import org.junit.jupiter.api.Test;
@@ -56,6 +57,23 @@ class ContractCompatibilityTest {
 
     static Stream<Path> providerGoldens() throws Exception {
         return golden("admin/provider.v1");
+    }
+
+    static Stream<Path> budgetStateGoldens() throws Exception {
+        return golden("usage/budget-state.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("budgetStateGoldens")
+    void everyBudgetStateGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        BudgetState state = MAPPER.readValue(json, BudgetState.class);
+
+        assertThat(state.type()).isEqualTo(BudgetState.TYPE);
+        assertThat(state.key()).startsWith("acme/");
+        assertThat(validate("budget-state.v1", json)).isEmpty();
+        assertThat(validate("budget-state.v1", MAPPER.writeValueAsString(state))).isEmpty();
     }
 
     static Stream<Path> modelPriceGoldens() throws Exception {

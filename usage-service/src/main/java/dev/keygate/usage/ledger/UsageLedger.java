@@ -58,6 +58,14 @@ public class UsageLedger {
                 unpriced_requests = usage_hourly.unpriced_requests + excluded.unpriced_requests
             """;
 
+    private static final String ADD_TO_SPEND = """
+            insert into budget_spend (tenant_id, scope, subject, period, period_start, cost_usd, tokens)
+            values (?, ?, ?, ?, ?, ?, ?)
+            on conflict (tenant_id, scope, subject, period, period_start) do update set
+                cost_usd = budget_spend.cost_usd + excluded.cost_usd,
+                tokens = budget_spend.tokens + excluded.tokens
+            """;
+
     private final JdbcTemplate jdbc;
 
     UsageLedger(JdbcTemplate jdbc) {
@@ -97,7 +105,8 @@ public class UsageLedger {
                 fresh.add(ordered.get(i));
             }
         }
-        List<HourlyTotal> totals = HourlyTotal.of(fresh, price(fresh));
+        Map<UUID, BigDecimal> costs = price(fresh);
+        List<HourlyTotal> totals = HourlyTotal.of(fresh, costs);
         jdbc.batchUpdate(ADD_TO_HOUR, new BatchPreparedStatementSetter() {
             @Override
             public void setValues(PreparedStatement statement, int i) throws SQLException {
@@ -107,6 +116,25 @@ public class UsageLedger {
             @Override
             public int getBatchSize() {
                 return totals.size();
+            }
+        });
+        List<BudgetSpend> spend = BudgetSpend.of(fresh, costs);
+        jdbc.batchUpdate(ADD_TO_SPEND, new BatchPreparedStatementSetter() {
+            @Override
+            public void setValues(PreparedStatement statement, int i) throws SQLException {
+                BudgetSpend row = spend.get(i);
+                statement.setString(1, row.tenantId());
+                statement.setString(2, row.scope());
+                statement.setString(3, row.subject());
+                statement.setString(4, row.period());
+                statement.setObject(5, utc(row.periodStart()));
+                statement.setBigDecimal(6, row.cost());
+                statement.setLong(7, row.tokens());
+            }
+
+            @Override
+            public int getBatchSize() {
+                return spend.size();
             }
         });
         return fresh.size();

@@ -13,11 +13,16 @@ import java.util.concurrent.ExecutionException;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ModelPriced;
+import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
+import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
+import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import dev.keygate.testkit.LocalPostgres;
 import dev.keygate.testkit.ServiceDatabase;
 import dev.keygate.testkit.TestKafka;
+import dev.keygate.testkit.TopicRecorder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -433,6 +438,47 @@ class UsageLedgerIT {
         mvc.perform(post("/api/v1/ledger/rerate").param("from", "2026-02-14T13:00:00Z")
                         .param("to", "2026-02-14T12:00:00Z").with(caller("platform-admin", tenant)))
                 .andExpect(status().isBadRequest());
+    }
+
+    @Test
+    void budgetsAreEvaluatedFromTheLedgerAndTheirStateIsPublishedForProxies() throws Exception {
+        String tenant = uniqueTenant();
+        UUID keyId = UUID.randomUUID();
+        publishPrice(tenant, "openai", "gpt-4o", "2026-01-01T00:00:00Z", "2.50", "10", "1.25", "0");
+        awaitPrices(tenant, 1);
+        try (TopicRecorder states = TopicRecorder.subscribe(Topics.USAGE_BUDGET_STATE)) {
+            QuotaPolicyChanged daily = new QuotaPolicyChanged(UUID.randomUUID(), null, 0, Instant.now(),
+                    UUID.randomUUID(), tenant, "tenant", null, null, null, null, null, new java.math.BigDecimal("1.00"),
+                    null, "soft", false);
+            producer.send(new ProducerRecord<>(Topics.ADMIN_QUOTA_POLICIES, daily.policyId().toString(),
+                    JSON.writeValueAsString(daily))).get();
+            ProxyKeyIssued key = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, tenant, "alice",
+                    "c".repeat(64), "abcd", List.of(), null, null, null, List.of(),
+                    new ProxyKeyLimits(null, null, new java.math.BigDecimal("0.50")));
+            producer.send(new ProducerRecord<>(Topics.ADMIN_PROXY_KEYS, keyId.toString(),
+                    JSON.writeValueAsString(key))).get();
+            String keyBudget = tenant + "/proxy-key/" + keyId + "/proxy-key/month";
+            BudgetState fresh = JSON.readValue(states.await(record -> keyBudget.equals(record.key()),
+                    PATIENCE).value(), BudgetState.class);
+            assertThat(fresh.exhausted()).isFalse();
+            assertThat(fresh.limitUsd()).isEqualByComparingTo("0.50");
+
+            // 100,000 input × 2.50 + 40,000 output × 10, per million = 0.25 + 0.40 = 0.65 USD through the key.
+            publish(new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, Instant.now(),
+                    "eu-west-1", tenant, "alice", "proxy_key", keyId.toString(), "openai", "gpt-4o",
+                    "chat.completions", true, 200, new TokenUsage(100_000, 40_000, 0, 0, 0), 900, 120L, null));
+
+            BudgetState exhausted = JSON.readValue(states.await(record -> keyBudget.equals(record.key())
+                    && record.value().contains("\"exhausted\":true"), PATIENCE).value(), BudgetState.class);
+            assertThat(exhausted.hard()).isTrue();
+            assertThat(exhausted.spentUsd()).isEqualByComparingTo("0.65");
+            assertThat(exhausted.spentTokens()).isEqualTo(140_000);
+            assertThat(exhausted.periodEnd()).isAfter(Instant.now());
+            BudgetState tenantDay = JSON.readValue(states.await(record -> record.key().equals(tenant + "/tenant/*/"
+                    + daily.policyId() + "/day"), PATIENCE).value(), BudgetState.class);
+            assertThat(tenantDay.hard()).as("a soft policy warns only").isFalse();
+            assertThat(tenantDay.limitUsd()).isEqualByComparingTo("1.00");
+        }
     }
 
     private static void publishPrice(String tenant, String provider, String model, String effectiveFrom, String input,
