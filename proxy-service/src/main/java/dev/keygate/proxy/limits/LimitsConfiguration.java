@@ -5,7 +5,6 @@ import java.time.Clock;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -50,10 +49,9 @@ class LimitsConfiguration {
         return new CallAdmission(limiter, budgets, keys, cors, json, properties);
     }
 
-    /** Admits every call until usage-service publishes budget state and an implementation reads it. */
+    /** Refuses calls of subjects whose hard budget usage-service published as exhausted. */
     @Bean
-    @ConditionalOnMissingBean
-    BudgetAdmission budgetAdmission() {
-        return (caller, provider) -> reactor.core.publisher.Mono.just(BudgetAdmission.Verdict.ADMITTED);
+    PublishedBudgets budgetAdmission() {
+        return new PublishedBudgets(java.time.Clock.systemUTC());
     }
 }

@@ -23,6 +23,7 @@ import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.proxy.clientauth.Caller;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.testkit.LocalPki;
@@ -184,6 +185,39 @@ class ProxyLimitsIT {
         assertThat(body.get("detail").asString()).contains("ask a tenant admin to raise the proxy-key quota policy");
         long retryAfter = Long.parseLong(refused.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER));
         assertThat(retryAfter).isBetween(1L, Duration.ofDays(1).toSeconds());
+    }
+
+    @Test
+    void aHardBudgetUsageServicePublishesAsExhaustedRefusesTheKeyUntilItRenews() {
+        String tenant = "tenant-" + UUID.randomUUID();
+        Key key = issue(tenant, new ProxyKeyLimits(null, null, new java.math.BigDecimal("0.50")), List.of());
+        Key other = issue(tenant, ProxyKeyLimits.NONE, List.of());
+        chat(key.secret(), "gpt-4o-mini").expectStatus().isOk();
+        Instant monthStart = Instant.parse(java.time.YearMonth.now(java.time.ZoneOffset.UTC) + "-01T00:00:00Z");
+        Instant monthEnd = monthStart.atOffset(java.time.ZoneOffset.UTC).plusMonths(1).toInstant();
+
+        BudgetState spent = new BudgetState(UUID.randomUUID(), null, 0, Instant.now(), tenant, "proxy-key",
+                key.id().toString(), "proxy-key", "month", monthStart, monthEnd, new java.math.BigDecimal("0.50"),
+                new java.math.BigDecimal("0.65"), null, 140_000, true, true);
+        publish(Topics.USAGE_BUDGET_STATE, spent.key(), JSON.writeValueAsString(spent));
+
+        await().atMost(PATIENCE).untilAsserted(() -> chat(key.secret(), "gpt-4o-mini").expectStatus().isEqualTo(429));
+        EntityExchangeResult<byte[]> refused = chat(key.secret(), "gpt-4o-mini").expectStatus().isEqualTo(429)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectHeader().exists(HttpHeaders.RETRY_AFTER)
+                .expectBody().returnResult();
+        JsonNode body = JSON.readTree(refused.getResponseBody());
+        assertThat(body.get("error").get("code").asString()).isEqualTo("insufficient_quota");
+        assertThat(body.get("detail").asString()).contains("This proxy key's monthly 0.50 USD budget is spent (0.65 USD");
+        assertThat(Long.parseLong(refused.getResponseHeaders().getFirst(HttpHeaders.RETRY_AFTER)))
+                .isBetween(1L, Duration.between(Instant.now(), monthEnd).toSeconds() + 1);
+        chat(other.secret(), "gpt-4o-mini").expectStatus().isOk(); // another key of the tenant
+
+        BudgetState raised = new BudgetState(UUID.randomUUID(), null, 0, Instant.now(), tenant, "proxy-key",
+                key.id().toString(), "proxy-key", "month", monthStart, monthEnd, new java.math.BigDecimal("5"),
+                new java.math.BigDecimal("0.65"), null, 140_000, false, true);
+        publish(Topics.USAGE_BUDGET_STATE, raised.key(), JSON.writeValueAsString(raised));
+        await().atMost(PATIENCE).untilAsserted(() -> chat(key.secret(), "gpt-4o-mini").expectStatus().isOk());
     }
 
     @Test
