@@ -90,6 +90,10 @@ class ProxyHandler {
         if (provider == null) {
             return problems.respond(ProxyProblems.unknownProvider(providerId));
         }
+        if (!usage.acceptingCalls()) {
+            // Admission control: a call whose usage event could not be kept is refused rather than left unrecorded.
+            return problems.respond(ProxyProblems.usageSpoolFull());
+        }
         String rawPath = request.requestPath().pathWithinApplication().value();
         String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
         URI target;

@@ -89,4 +89,10 @@ public class ProxyProblems {
         return new ProxyProblem(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout", "Provider timed out",
                 provider + " did not answer in time; retry shortly.", "api_error", "upstream_timeout");
     }
+
+    public static ProxyProblem usageSpoolFull() {
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "usage-spool-full", "Usage recording unavailable",
+                "Keygate cannot record usage right now (its event broker is unreachable and the local spool is full); "
+                        + "retry shortly.", "api_error", "usage_spool_full");
+    }
 }
