@@ -23,10 +23,14 @@ import org.springframework.validation.annotation.Validated;
  * @param retryBackoff the pause after a failed drain attempt, doubling up to {@code maxRetryBackoff}
  * @param maxRetryBackoff the longest pause between two drain attempts while Kafka stays away
  * @param drainBatch how many spooled events are sent to Kafka before waiting for their acknowledgements
+ * @param maxInFlight how many events may wait in memory for Kafka's acknowledgement of a direct send; past it (a
+ * broker that stopped answering but has not failed a send yet) events go to the spool, which bounds memory and
+ * what a crash of the proxy could lose
  */
 @Validated
 @ConfigurationProperties("keygate.proxy.metering.spool")
 record SpoolProperties(@NotNull Path directory, @NotNull DataSize maxSize, @NotNull DataSize segmentSize,
                        @NotNull Duration fsyncInterval, @NotNull Duration retryBackoff,
-                       @NotNull Duration maxRetryBackoff, @Min(1) int drainBatch) {
+                       @NotNull Duration maxRetryBackoff, @Min(1) int drainBatch,
+                       @Min(1) int maxInFlight) {
 }

@@ -64,6 +64,7 @@ public class UsagePublisher {
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
     private final AtomicBoolean writeScheduled = new AtomicBoolean();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicBoolean refusing = new AtomicBoolean();
@@ -114,12 +115,14 @@ public class UsagePublisher {
     /** Publishes the event without blocking: straight to Kafka, or to the spool while Kafka is (or was just) away. */
     public void publish(UsageRecorded event) {
         String payload = json.writeValueAsString(event);
-        if (engaged) {
+        if (engaged || inFlight.get() >= properties.maxInFlight()) {
             enqueue(payload.getBytes(StandardCharsets.UTF_8));
             return;
         }
+        inFlight.incrementAndGet();
         Mono.fromFuture(() -> template.send(Topics.USAGE_RECORDED, event.subjectKey(), payload))
                 .subscribeOn(Schedulers.boundedElastic())
+                .doFinally(signal -> inFlight.decrementAndGet())
                 .subscribe(result -> sent.increment(), error -> {
                     failed.increment();
                     log.warn("Usage event {} could not be sent to Kafka ({}); spooling it and the events after it",

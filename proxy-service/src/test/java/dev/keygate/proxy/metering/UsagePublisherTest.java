@@ -146,7 +146,7 @@ class UsagePublisherTest {
             return CompletableFuture.completedFuture(mock(SendResult.class));
         });
         SpoolProperties properties = new SpoolProperties(directory, maxSize, DataSize.ofKilobytes(4),
-                Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(100), 10);
+                Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(100), 10, 100);
         return new UsagePublisher(template, JSON, properties, meters);
     }
 
