@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 import dev.keygate.contracts.Topics;
+import dev.keygate.proxy.StandaloneKafka;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;

@@ -1,4 +1,4 @@
-package dev.keygate.proxy.metering;
+package dev.keygate.proxy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * topics, offsets and producer state intact. Runs {@code kafka.Kafka} from this test JVM's classpath (spring-kafka-test
  * brings the server jars), as deploy/local's {@code KafkaBrokerProcess} does for the local stack.
  */
-final class StandaloneKafka implements AutoCloseable {
+public final class StandaloneKafka implements AutoCloseable {
 
     private static final String CLUSTER_ID = "c3Bvb2wtaXQtY2x1c3RlcgA";
 
@@ -29,7 +29,7 @@ final class StandaloneKafka implements AutoCloseable {
     private final Path config;
     private Process process;
 
-    StandaloneKafka(Path directory, int port, int controllerPort) {
+    public StandaloneKafka(Path directory, int port, int controllerPort) {
         this.directory = directory;
         this.port = port;
         this.config = directory.resolve("server.properties");
@@ -79,12 +79,12 @@ final class StandaloneKafka implements AutoCloseable {
         }
     }
 
-    String bootstrapServers() {
+    public String bootstrapServers() {
         return "127.0.0.1:" + port;
     }
 
     /** Starts the broker and waits until its port accepts connections. */
-    void start() {
+    public void start() {
         try {
             process = launch("kafka.Kafka", config.toString());
         }
@@ -95,7 +95,7 @@ final class StandaloneKafka implements AutoCloseable {
     }
 
     /** Stops the broker (SIGTERM, a controlled shutdown) and waits for the process to end. */
-    void stop() {
+    public void stop() {
         if (process == null) {
             return;
         }
