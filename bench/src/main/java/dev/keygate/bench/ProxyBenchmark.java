@@ -123,7 +123,10 @@ public final class ProxyBenchmark {
 
         log("starting the bench provider on " + providerPort);
         ServiceProcess provider = ServiceProcess.start("bench-provider", List.of(ServiceProcess.javaExecutable()
-                        .toString(), "-XX:+UseSerialGC", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                        .toString(), "-XX:+UseSerialGC", "-Xmx256m",
+                        // Without TCP_NODELAY the JDK server's separate header and body writes meet the client's
+                        // delayed ACK: 40 ms per response.
+                        "-Dsun.net.httpserver.nodelay=true", "-cp", System.getProperty("java.class.path"),
                 BenchProvider.class.getName(), Integer.toString(providerPort)), Map.of(), work,
                 work.resolve("bench-provider.log"));
         started.add(provider);
@@ -202,6 +205,8 @@ public final class ProxyBenchmark {
             wrk(target.getValue(), jsonScript, 32, Math.max(3, duration / 2));
             wrk(target.getValue(), streamScript, 32, Math.max(3, duration / 2));
         }
+        // The JVMs on Keygate's path (proxy and keyvault) need longer than nginx to reach steady state.
+        wrk(keygateUrl, jsonScript, 32, Math.max(10, 2 * duration));
 
         List<Cell> cells = new ArrayList<>();
         List<String> order = new ArrayList<>(targets.keySet());
@@ -333,7 +338,7 @@ public final class ProxyBenchmark {
     private Wrk wrk(URI base, Path script, int connections, int seconds) throws Exception {
         URI url = URI.create(base + "/v1/chat/completions");
         List<String> command = List.of("wrk", "-t" + Math.min(2, connections), "-c" + connections, "-d" + seconds + "s",
-                "--latency", "-s", script.toString(), url.toString());
+                "--latency", "--timeout", "10s", "-s", script.toString(), url.toString());
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
         try (InputStream in = process.getInputStream()) {
@@ -342,16 +347,26 @@ public final class ProxyBenchmark {
         if (!process.waitFor(seconds + 60L, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IllegalStateException("wrk failed:\n" + output);
         }
-        if (output.contains("Non-2xx") || output.contains("Socket errors")) {
-            throw new IllegalStateException("wrk saw errors against " + url + ":\n" + output);
-        }
         Matcher total = Pattern.compile("(\\d+) requests in").matcher(output);
         Matcher rate = Pattern.compile("Requests/sec:\\s+([0-9.]+)").matcher(output);
-        if (!total.find() || !rate.find()) {
+        if (!total.find() || !rate.find() || Long.parseLong(total.group(1)) == 0) {
             throw new IllegalStateException("unexpected wrk output:\n" + output);
         }
+        // Errors are reported, not fatal: a slow target must still get its figures.
+        long errors = 0;
+        Matcher non2xx = Pattern.compile("Non-2xx or 3xx responses: (\\d+)").matcher(output);
+        if (non2xx.find()) {
+            errors += Long.parseLong(non2xx.group(1));
+        }
+        Matcher socket = Pattern.compile("Socket errors: connect (\\d+), read (\\d+), write (\\d+), timeout (\\d+)")
+                .matcher(output);
+        if (socket.find()) {
+            for (int group = 1; group <= 4; group++) {
+                errors += Long.parseLong(socket.group(group));
+            }
+        }
         return new Wrk(Long.parseLong(total.group(1)), Double.parseDouble(rate.group(1)), percentile(output, "50%"),
-                percentile(output, "99%"));
+                percentile(output, "99%"), errors);
     }
 
     private static double percentile(String output, String label) {
@@ -444,18 +459,18 @@ public final class ProxyBenchmark {
                         + "lease cache yet), usage metered from the body and one UsageRecorded per call sent to "
                         + "a local Kafka broker. Requests: `POST /v1/chat/completions`, JSON (≈420 B answer) or SSE "
                         + "(8 content chunks, a usage chunk and [DONE], each flushed).\n\n");
-        out.append("| mode | conns | target | req/s | × direct | p50 ms | p99 ms | + p50 ms | + p99 ms |\n");
-        out.append("|---|---|---|---|---|---|---|---|---|\n");
+        out.append("| mode | conns | target | req/s | × direct | p50 ms | p99 ms | + p50 ms | + p99 ms | errors |\n");
+        out.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Cell cell : cells) {
             Cell direct = cells.stream().filter(c -> c.mode().equals(cell.mode()) && c.connections() == cell.connections()
                     && c.target().equals("direct")).findFirst().orElseThrow();
-            out.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.2f | %.3f | %.3f | %s | %s |%n",
+            out.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %.2f | %.3f | %.3f | %s | %s | %d |%n",
                     cell.mode(), cell.connections(), cell.target(), cell.result().requestsPerSecond(),
                     cell.result().requestsPerSecond() / direct.result().requestsPerSecond(), cell.result().p50Ms(),
                     cell.result().p99Ms(), cell == direct ? "—" : String.format(Locale.ROOT, "%+.3f",
                             cell.result().p50Ms() - direct.result().p50Ms()),
                     cell == direct ? "—" : String.format(Locale.ROOT, "%+.3f",
-                            cell.result().p99Ms() - direct.result().p99Ms())));
+                            cell.result().p99Ms() - direct.result().p99Ms()), cell.result().errors()));
         }
         out.append("\n## CPU per proxied request (from /proc/<pid>/stat, utime+stime)\n\n");
         out.append("| mode | conns | requests | proxy-service µs/request | keyvault-service µs/request | proxy RSS after "
@@ -550,7 +565,7 @@ public final class ProxyBenchmark {
         }
     }
 
-    private record Wrk(long requests, double requestsPerSecond, double p50Ms, double p99Ms) {
+    private record Wrk(long requests, double requestsPerSecond, double p50Ms, double p99Ms, long errors) {
     }
 
     private record Cell(String mode, int connections, String target, Wrk result, long proxyTicks, long vaultTicks,
