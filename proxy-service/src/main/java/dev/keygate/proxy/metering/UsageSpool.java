@@ -31,6 +31,8 @@ final class UsageSpool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UsageSpool.class);
     private static final String PREFIX = "usage-";
     private static final String SUFFIX = ".jsonl";
+    private static final long READ_CHUNK = 64 * 1024;
+    private static final long MAX_READ = 64L << 20;
 
     private final Path directory;
     private final long segmentBytes;
@@ -115,25 +117,35 @@ final class UsageSpool implements AutoCloseable {
                 }
                 return new Batch(head, head.position, List.of());
             }
-            long length = Math.min(head.size - head.position, 4L << 20);
-            ByteBuffer buffer = ByteBuffer.allocate((int) length);
-            try (FileChannel channel = FileChannel.open(head.file, StandardOpenOption.READ)) {
-                while (buffer.hasRemaining() && channel.read(buffer, head.position + buffer.position()) >= 0) {
-                    // read until the buffer is full or the file ends
-                }
-            }
-            buffer.flip();
+            long available = head.size - head.position;
+            // Enough for max typical events (about 500 bytes each); grows when one line is longer than that.
+            long length = Math.min(available, Math.max(READ_CHUNK, (long) max * 1024));
             List<byte[]> lines = new ArrayList<>();
-            int start = 0;
-            byte[] data = buffer.array();
-            int limit = buffer.limit();
-            for (int i = 0; i < limit && lines.size() < max; i++) {
-                if (data[i] == '\n') {
-                    byte[] line = new byte[i - start];
-                    System.arraycopy(data, start, line, 0, line.length);
-                    lines.add(line);
-                    start = i + 1;
+            int start;
+            int limit;
+            while (true) {
+                ByteBuffer buffer = ByteBuffer.allocate((int) length);
+                try (FileChannel channel = FileChannel.open(head.file, StandardOpenOption.READ)) {
+                    while (buffer.hasRemaining() && channel.read(buffer, head.position + buffer.position()) >= 0) {
+                        // read until the buffer is full or the file ends
+                    }
                 }
+                buffer.flip();
+                start = 0;
+                byte[] data = buffer.array();
+                limit = buffer.limit();
+                for (int i = 0; i < limit && lines.size() < max; i++) {
+                    if (data[i] == '\n') {
+                        byte[] line = new byte[i - start];
+                        System.arraycopy(data, start, line, 0, line.length);
+                        lines.add(line);
+                        start = i + 1;
+                    }
+                }
+                if (!lines.isEmpty() || length >= available || length >= MAX_READ) {
+                    break;
+                }
+                length = Math.min(available, Math.min(MAX_READ, length * 2));
             }
             if (lines.isEmpty() && head.sealed()) {
                 // A torn last line from a crash in mid-write: nothing more can follow it.

@@ -114,6 +114,21 @@ class UsageSpoolTest {
         }
     }
 
+    @Test
+    void readsALineLongerThanOneReadChunk() throws IOException {
+        String longLine = "x".repeat(300_000);
+        try (UsageSpool spool = new UsageSpool(directory, 1 << 20)) {
+            spool.append(lines("a", longLine, "b"));
+
+            spool.commit(spool.read(1));
+            UsageSpool.Batch batch = spool.read(1);
+
+            assertThat(text(batch)).containsExactly(longLine);
+            spool.commit(batch);
+            assertThat(text(spool.read(5))).containsExactly("b");
+        }
+    }
+
     private List<Path> segmentFiles() throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.sorted().toList();
