@@ -40,6 +40,7 @@ final class UsageSpool implements AutoCloseable {
     private long nextSequence;
     private volatile long bytes;
     private volatile long events;
+    private volatile int segmentCount;
     private FileChannel active;
     private boolean dirty;
 
@@ -52,6 +53,7 @@ final class UsageSpool implements AutoCloseable {
                 for (Path file : files.filter(UsageSpool::isSegment).sorted().toList()) {
                     Segment segment = new Segment(file, sequenceOf(file), Files.size(file), countLines(file));
                     segments.addLast(segment);
+                    segmentCount = segments.size();
                     bytes += segment.size;
                     events += segment.lines;
                     nextSequence = segment.sequence + 1;
@@ -202,9 +204,9 @@ final class UsageSpool implements AutoCloseable {
         return events;
     }
 
-    /** Segment files on disk. */
-    synchronized int segments() {
-        return segments.size();
+    /** Segment files on disk; never waits for the lock (metrics are read on event-loop threads too). */
+    int segments() {
+        return segmentCount;
     }
 
     @Override
@@ -225,6 +227,7 @@ final class UsageSpool implements AutoCloseable {
         Segment segment = new Segment(file, sequence, 0, 0);
         segment.writable = true;
         segments.addLast(segment);
+        segmentCount = segments.size();
         return segment;
     }
 
@@ -239,7 +242,8 @@ final class UsageSpool implements AutoCloseable {
         }
     }
 
-    private static void delete(Segment segment) throws IOException {
+    private void delete(Segment segment) throws IOException {
+        segmentCount = segments.size();
         Files.deleteIfExists(segment.file);
     }
 

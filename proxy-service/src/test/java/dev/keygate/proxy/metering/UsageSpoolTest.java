@@ -60,6 +60,7 @@ class UsageSpoolTest {
 
             spool.commit(spool.read(10));
             assertThat(segmentFiles()).hasSize(1);
+            assertThat(spool.segments()).isEqualTo(1);
             assertThat(text(spool.read(10))).containsExactly("b1");
         }
     }
