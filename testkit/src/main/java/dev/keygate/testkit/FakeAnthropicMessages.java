@@ -139,6 +139,10 @@ final class FakeAnthropicMessages {
 
             send(events, event("message_stop"));
         }
+        catch (IOException ex) {
+            provider.streamAbandoned();
+            throw ex;
+        }
         finally {
             provider.streamClosed();
         }

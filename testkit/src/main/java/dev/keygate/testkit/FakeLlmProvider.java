@@ -95,6 +95,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     private final java.util.Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Queue<CannedResponse> canned = new ConcurrentLinkedQueue<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final AtomicInteger abandonedStreams = new AtomicInteger();
     private volatile Duration chunkDelay = Duration.ZERO;
     private volatile Usage lastUsage;
 
@@ -231,6 +232,15 @@ public final class FakeLlmProvider implements AutoCloseable {
         return activeStreams.get();
     }
 
+    /**
+     * How many streamed responses could not be written to the end because the client closed the connection (a
+     * proxy that cancels its upstream call when its own client goes away causes exactly this); counted since start,
+     * not cleared by {@link #reset()}.
+     */
+    public int abandonedStreams() {
+        return abandonedStreams.get();
+    }
+
     /** The pause between two events of a streamed response; zero by default. */
     public Duration chunkDelay() {
         return chunkDelay;
@@ -305,6 +315,10 @@ public final class FakeLlmProvider implements AutoCloseable {
 
     void streamOpened() {
         activeStreams.incrementAndGet();
+    }
+
+    void streamAbandoned() {
+        abandonedStreams.incrementAndGet();
     }
 
     void streamClosed() {

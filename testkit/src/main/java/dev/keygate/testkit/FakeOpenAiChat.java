@@ -106,6 +106,10 @@ final class FakeOpenAiChat {
             }
             events.data("[DONE]");
         }
+        catch (IOException ex) {
+            provider.streamAbandoned();
+            throw ex;
+        }
         finally {
             provider.streamClosed();
         }

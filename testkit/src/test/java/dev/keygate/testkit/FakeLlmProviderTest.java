@@ -3,7 +3,12 @@ package dev.keygate.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,6 +20,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.stream.Stream;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -456,5 +462,42 @@ class FakeLlmProviderTest {
             }
         }
         return content.toString();
+    }
+
+    @Test
+    void countsAStreamWhoseClientLeftBeforeItsEnd() throws Exception {
+        provider.setChunkDelay(Duration.ofMillis(100));
+        int before = provider.abandonedStreams();
+        String body = OPENAI_BODY.formatted(",\"stream\":true");
+        try (Socket socket = new Socket("127.0.0.1", provider.port())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + OPENAI_KEY
+                    + "\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                    .getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(),
+                    StandardCharsets.UTF_8));
+            String line;
+            do {
+                line = in.readLine();
+            } while (line != null && !line.startsWith("data:"));
+            assertThat(line).as("the first event arrived").isNotNull();
+        }
+
+        Awaitility.await().untilAsserted(() -> assertThat(provider.abandonedStreams()).isEqualTo(before + 1));
+        Awaitility.await().until(() -> provider.activeStreams() == 0);
+    }
+
+    @Test
+    void doesNotCountAStreamReadToItsEnd() throws Exception {
+        int before = provider.abandonedStreams();
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(provider.baseUrl()
+                        .resolve("/v1/chat/completions")).header("Authorization", "Bearer " + OPENAI_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString(OPENAI_BODY.formatted(",\"stream\":true"))).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.body()).contains("data: [DONE]");
+        assertThat(provider.abandonedStreams()).isEqualTo(before);
     }
 }

@@ -96,6 +96,12 @@ class ProxyHandler {
         if (provider == null) {
             return problems.respond(ProxyProblems.unknownProvider(providerId));
         }
+        if (!usage.acceptingCalls()) {
+            // Admission control: a call whose usage event could not be kept is refused rather than left unrecorded.
+            // The drainer retries Kafka at most every 10 s; a client may try again after that.
+            return problems.respond(ProxyProblems.usageSpoolFull(),
+                    headers -> headers.set(HttpHeaders.RETRY_AFTER, "10"));
+        }
         String rawPath = request.requestPath().pathWithinApplication().value();
         String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
         URI target;

@@ -164,4 +164,10 @@ public class ProxyProblems {
         return new ProxyProblem(HttpStatus.TOO_MANY_REQUESTS, "quota-exhausted", "Quota exhausted", detail,
                 "insufficient_quota", "insufficient_quota");
     }
+
+    public static ProxyProblem usageSpoolFull() {
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "usage-spool-full", "Usage recording unavailable",
+                "Keygate cannot record usage right now (its event broker is unreachable and the local spool is full); "
+                        + "retry shortly.", "api_error", "usage_spool_full");
+    }
 }
