@@ -43,14 +43,29 @@ public class CallerAuthenticator {
                     + "where your SDK sends its API key, or a Keycloak access token as 'Authorization: Bearer'."));
         }
         if (credential.startsWith(PROXY_KEY_PREFIX)) {
-            return Mono.justOrEmpty(directory.find(sha256(credential)))
-                    .switchIfEmpty(Mono.error(new CallerRejectedException(
-                            "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
+            return authenticateProxyKey(credential);
         }
         return tokens.decode(credential)
                 .map(CallerAuthenticator::fromToken)
                 .onErrorMap(JwtException.class, ex -> new CallerRejectedException(
                         "Invalid credential: neither a Keygate proxy key (px_...) nor a valid Keycloak access token."));
+    }
+
+    /**
+     * The caller of a {@code px_} key given in a request body (seed 001's envelope), or
+     * {@link CallerRejectedException}.
+     */
+    public Mono<Caller> authenticateProxyKey(String proxyKey) {
+        if (proxyKey == null || proxyKey.isBlank()) {
+            return Mono.error(new CallerRejectedException("No proxy key: send your Keygate proxy key (px_...) as "
+                    + "'proxy_key'."));
+        }
+        if (!proxyKey.startsWith(PROXY_KEY_PREFIX)) {
+            return Mono.error(new CallerRejectedException("Invalid proxy key: Keygate proxy keys start with 'px_'."));
+        }
+        return Mono.justOrEmpty(directory.find(sha256(proxyKey)))
+                .switchIfEmpty(Mono.error(new CallerRejectedException(
+                        "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
     }
 
     private static Caller fromToken(Jwt jwt) {

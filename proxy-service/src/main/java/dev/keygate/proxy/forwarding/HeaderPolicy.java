@@ -16,7 +16,8 @@ final class HeaderPolicy {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
     private static final Set<String> NOT_UPSTREAM = Set.of("host", "authorization", "x-api-key",
             "x-goog-api-key", "api-key", "cookie", "forwarded", "x-forwarded-for", "x-forwarded-host",
-            "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "accept-encoding", "origin", "referer");
+            "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "accept-encoding", "origin", "referer",
+            "x-hardware-id");
     private static final Set<String> NOT_DOWNSTREAM = Set.of("set-cookie", "alt-svc", "strict-transport-security");
 
     private HeaderPolicy() {

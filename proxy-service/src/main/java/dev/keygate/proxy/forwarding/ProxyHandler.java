@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.keygate.contracts.keyvault.v1.ResolvedKey;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -19,6 +20,7 @@ import dev.keygate.proxy.keylease.VaultUnavailableException;
 import dev.keygate.proxy.metering.UsageMeter;
 import dev.keygate.proxy.metering.UsageMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
+import dev.keygate.proxy.system.ProxyProblem;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
@@ -52,6 +54,8 @@ import reactor.netty.resources.ConnectionProvider;
 class ProxyHandler {
 
     static final String PREFIX = "/api/proxy/";
+    /** Where a device-bound proxy key's caller names its device on the provider routes (seed 001 binding). */
+    static final String HARDWARE_ID_HEADER = "X-Hardware-Id";
 
     private final ProxyProperties properties;
     private final CallerAuthenticator callers;
@@ -83,33 +87,54 @@ class ProxyHandler {
     }
 
     Mono<ServerResponse> forward(ServerRequest request) {
+        String providerId = request.pathVariable("provider");
+        String rawPath = request.requestPath().pathWithinApplication().value();
+        String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
+        HttpHeaders incoming = request.headers().asHttpHeaders();
+        boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+        return forward(request, new Outbound(providerId, remainder, request.uri().getRawQuery(),
+                callers.authenticate(request.exchange().getRequest()), incoming,
+                hasBody ? request.bodyToFlux(DataBuffer.class) : null, incoming.getFirst(HARDWARE_ID_HEADER),
+                ProxyProblems::noProviderKey));
+    }
+
+    /**
+     * Forwards one call on behalf of a caller still to be authenticated: the provider route above, seed 001's
+     * envelope and the allow-listed query templates all end here.
+     */
+    Mono<ServerResponse> forward(ServerRequest request, Outbound outbound) {
         Instant receivedAt = Instant.now();
         long started = System.nanoTime();
-        String providerId = request.pathVariable("provider");
+        String providerId = outbound.providerId();
         ProxyProperties.Provider provider = properties.providers().get(providerId);
         if (provider == null) {
             return problems.respond(ProxyProblems.unknownProvider(providerId));
         }
-        String rawPath = request.requestPath().pathWithinApplication().value();
-        String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
         URI target;
         try {
-            target = UpstreamTarget.resolve(provider.baseUrl(), remainder, request.uri().getRawQuery());
+            target = UpstreamTarget.resolve(provider.baseUrl(), outbound.path(), outbound.rawQuery());
         }
         catch (UnsafePathException ex) {
             return problems.respond(ProxyProblems.badPath(ex.getMessage()));
         }
         String traceId = traceId();
-        Call call = new Call(providerId, provider, target, operation(remainder), receivedAt, started, traceId);
-        return callers.authenticate(request.exchange().getRequest())
-                .flatMap(caller -> caller.mayUse(providerId)
-                        ? keyvault.resolve(caller, providerId).flatMap(key -> exchange(request, caller, key, call))
-                        : problems.respond(ProxyProblems.forbidden(
-                                "This proxy key may not call '" + providerId + "'; create one that allows it.")))
+        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId);
+        return outbound.caller()
+                .flatMap(caller -> {
+                    if (!caller.mayUse(providerId)) {
+                        return problems.respond(ProxyProblems.forbidden(
+                                "This proxy key may not call '" + providerId + "'; create one that allows it."));
+                    }
+                    if (!caller.acceptsDevice(outbound.hardwareId())) {
+                        return problems.respond(ProxyProblems.hardwareNotActivated());
+                    }
+                    return keyvault.resolve(caller, providerId)
+                            .flatMap(key -> exchange(request, outbound, caller, key, call));
+                })
                 .onErrorResume(CallerRejectedException.class,
                         ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())))
                 .onErrorResume(NoProviderKeyException.class,
-                        ex -> problems.respond(ProxyProblems.noProviderKey(ex.getMessage())))
+                        ex -> problems.respond(outbound.missingKey().apply(ex.getMessage())))
                 .onErrorResume(VaultUnavailableException.class,
                         ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
                 .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
@@ -119,15 +144,15 @@ class ProxyHandler {
                         ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));
     }
 
-    private Mono<ServerResponse> exchange(ServerRequest request, Caller caller, ResolvedKey key, Call call) {
+    private Mono<ServerResponse> exchange(ServerRequest request, Outbound outbound, Caller caller, ResolvedKey key,
+                                          Call call) {
         URI uri = call.provider().auth() == ProxyProperties.AuthScheme.QUERY_KEY ? withQueryKey(call.target(), key.key())
                 : call.target();
-        HttpHeaders incoming = request.headers().asHttpHeaders();
-        boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
         WebClient.RequestBodySpec spec = upstream.method(request.method()).uri(uri)
-                .headers(headers -> HeaderPolicy.copyUpstream(incoming, headers, call.provider().auth(), key.key()));
-        WebClient.RequestHeadersSpec<?> ready = hasBody
-                ? spec.body(BodyInserters.fromDataBuffers(request.bodyToFlux(DataBuffer.class))) : spec;
+                .headers(headers -> HeaderPolicy.copyUpstream(outbound.headers(), headers, call.provider().auth(),
+                        key.key()));
+        WebClient.RequestHeadersSpec<?> ready = outbound.body() != null
+                ? spec.body(BodyInserters.fromDataBuffers(outbound.body())) : spec;
         return ready.retrieve()
                 .onStatus(status -> true, response -> Mono.empty())
                 .toEntityFlux(DataBuffer.class)
@@ -182,6 +207,19 @@ class ProxyHandler {
     private static URI withQueryKey(URI target, String key) {
         String separator = target.getRawQuery() == null ? "?" : "&";
         return URI.create(target + separator + "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One call to forward.
+     *
+     * @param path the provider path, percent-encoded, starting with '/'
+     * @param headers the client's headers; {@link HeaderPolicy} decides which go upstream
+     * @param body the request body, {@code null} for none
+     * @param hardwareId the device the caller names, checked against a device-bound key; may be {@code null}
+     * @param missingKey the problem for "no provider key": seed 000's 400 or seed 001's 503
+     */
+    record Outbound(String providerId, String path, String rawQuery, Mono<Caller> caller, HttpHeaders headers,
+                    Flux<DataBuffer> body, String hardwareId, Function<String, ProxyProblem> missingKey) {
     }
 
     private record Call(String providerId, ProxyProperties.Provider provider, URI target, String operation,

@@ -89,4 +89,40 @@ public class ProxyProblems {
         return new ProxyProblem(HttpStatus.GATEWAY_TIMEOUT, "upstream-timeout", "Provider timed out",
                 provider + " did not answer in time; retry shortly.", "api_error", "upstream_timeout");
     }
+
+    // --- seed compatibility routes (seed 001 envelope, seed 003 query templates) --------------------------------
+
+    public static ProxyProblem hardwareNotActivated() {
+        // Seed 001's own message, so its clients show what they always showed.
+        return new ProxyProblem(HttpStatus.FORBIDDEN, "hardware-id-not-activated",
+                "Hardware ID not activated for this license", "Hardware ID not activated for this license",
+                "permission_error", "hardware_id_not_activated");
+    }
+
+    public static ProxyProblem providerKeyUnavailable(String detail) {
+        // Seed 001: on its /proxy/{provider}/{api_path} route a missing provider key is a 503.
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "api-key-not-configured", "API key not configured",
+                detail, "api_error", "api_key_not_configured");
+    }
+
+    public static ProxyProblem invalidEnvelope(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-envelope", "Invalid proxy request", detail,
+                "invalid_request_error", "invalid_envelope");
+    }
+
+    public static ProxyProblem envelopeTooLarge(long maxBytes) {
+        return new ProxyProblem(HttpStatus.CONTENT_TOO_LARGE, "envelope-too-large", "Request too large",
+                "The request body exceeds " + maxBytes + " bytes; send a smaller one.", "invalid_request_error",
+                "request_too_large");
+    }
+
+    public static ProxyProblem queryNotAllowed(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "query-type-not-allowed", "Query type not allowed", detail,
+                "invalid_request_error", "query_type_not_allowed");
+    }
+
+    public static ProxyProblem invalidQueryParameters(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-query-parameters", "Invalid query parameters",
+                detail, "invalid_request_error", "invalid_query_parameters");
+    }
 }
