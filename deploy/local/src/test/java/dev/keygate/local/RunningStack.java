@@ -60,6 +60,7 @@ final class RunningStack {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private static RunningStack instance;
+    private static RuntimeException failure;
 
     private final Map<KeygateService, ServiceProcess> services;
     private final TestKeycloak keycloak;
@@ -76,14 +77,25 @@ final class RunningStack {
         this.workDirectory = workDirectory;
     }
 
-    /** The stack of this JVM, started on first use (about a minute), healthy when this returns. */
+    /**
+     * The stack of this JVM, started on first use (about a minute), healthy when this returns. A failed start is
+     * not retried: every later caller gets the same failure, and the shutdown hook stops what did start.
+     */
     static synchronized RunningStack get() {
+        if (failure != null) {
+            throw new IllegalStateException("The shared stack failed to start earlier in this JVM", failure);
+        }
         if (instance == null) {
             try {
                 instance = start();
             }
             catch (IOException ex) {
-                throw new UncheckedIOException(ex);
+                failure = new UncheckedIOException(ex);
+                throw failure;
+            }
+            catch (RuntimeException ex) {
+                failure = ex;
+                throw ex;
             }
         }
         return instance;

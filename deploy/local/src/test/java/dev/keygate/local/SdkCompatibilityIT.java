@@ -228,6 +228,8 @@ class SdkCompatibilityIT {
         assertThat(openAi.getMessage()).contains("Invalid proxy key").doesNotContain(wrong);
         assertThat(anthropic.statusCode()).isEqualTo(401);
         assertThat(anthropic.getMessage()).contains("Invalid proxy key").doesNotContain(wrong);
+        assertThat(anthropic.apiMessage()).hasValueSatisfying(message -> assertThat(message).startsWith("Invalid proxy key"));
+        assertThat(anthropic.type()).hasValue(com.anthropic.models.ErrorType.AUTHENTICATION_ERROR);
         assertThat(provider.requests()).as("a refused caller never reaches the provider").hasSize(before);
     }
 

@@ -18,14 +18,14 @@ import reactor.core.publisher.Mono;
 
 /**
  * Finds the caller's credential wherever the provider's own SDK puts it ({@code Authorization: Bearer},
- * {@code x-api-key}, {@code x-goog-api-key}, {@code ?key=}) and turns it into a {@link Caller}: a {@code px_} key
+ * {@code x-api-key}, {@code x-goog-api-key}, Brave's {@code X-Subscription-Token}, {@code ?key=}) and turns it into a {@link Caller}: a {@code px_} key
  * through the in-memory directory, anything else as a Keycloak access token.
  */
 @Component
 public class CallerAuthenticator {
 
     public static final String PROXY_KEY_PREFIX = "px_";
-    private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
+    private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key", "x-subscription-token");
 
     private final ProxyKeyDirectory directory;
     private final ReactiveJwtDecoder tokens;

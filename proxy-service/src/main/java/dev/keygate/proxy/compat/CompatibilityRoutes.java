@@ -12,7 +12,7 @@ import org.springframework.web.reactive.function.server.ServerResponse;
 class CompatibilityRoutes {
 
     @Bean
-    RouterFunction<ServerResponse> compatibilityRoutes(EnvelopeHandler envelope, StatusHandler status,
+    RouterFunction<ServerResponse> seedRoutes(EnvelopeHandler envelope, StatusHandler status,
                                                        AnalyticsQueryHandler analytics) {
         return RouterFunctions.route()
                 .POST(EnvelopeHandler.PREFIX + "{provider}/**", envelope::forward)

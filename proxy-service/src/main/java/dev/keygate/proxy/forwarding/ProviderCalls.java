@@ -45,7 +45,8 @@ public class ProviderCalls {
     public Mono<ServerResponse> forward(ServerRequest request, Mono<Caller> caller, String providerId, String path,
                                         HttpHeaders headers, byte[] body, String hardwareId,
                                         Function<String, ProxyProblem> missingKey) {
-        return handler.forward(request, new ProxyHandler.Outbound(providerId, path, null, caller, headers,
+        return handler.forward(request, new ProxyHandler.Outbound(providerId, properties.providers().get(providerId),
+                path, null, caller, headers,
                 Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body))), hardwareId,
                 missingKey));
     }

@@ -54,10 +54,12 @@ import reactor.netty.resources.ConnectionProvider;
 class ProxyHandler {
 
     static final String PREFIX = "/api/proxy/";
+    static final String TOOLS_PREFIX = PREFIX + "tools/";
     /** Where a device-bound proxy key's caller names its device on the provider routes (seed 001 binding). */
     static final String HARDWARE_ID_HEADER = "X-Hardware-Id";
 
     private final ProxyProperties properties;
+    private final ToolProperties tools;
     private final CallerAuthenticator callers;
     private final KeyvaultClient keyvault;
     private final UsageMeters meters;
@@ -66,10 +68,11 @@ class ProxyHandler {
     private final ObjectProvider<Tracer> tracer;
     private final WebClient upstream;
 
-    ProxyHandler(ProxyProperties properties, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
+    ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
                  UsagePublisher usage, ProxyProblems problems, ObjectProvider<Tracer> tracer,
                  WebClient.Builder builder) {
         this.properties = properties;
+        this.tools = tools;
         this.callers = callers;
         this.keyvault = keyvault;
         this.meters = meters;
@@ -90,9 +93,22 @@ class ProxyHandler {
         String providerId = request.pathVariable("provider");
         String rawPath = request.requestPath().pathWithinApplication().value();
         String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
+        return forward(request, providerId, properties.providers().get(providerId), remainder);
+    }
+
+    /** {@code /api/proxy/tools/{tool}/**}: a tool API of the catalog, with its key in the tool's own header. */
+    Mono<ServerResponse> forwardTool(ServerRequest request) {
+        String tool = request.pathVariable("tool");
+        String rawPath = request.requestPath().pathWithinApplication().value();
+        String remainder = rawPath.substring(Math.min(rawPath.length(), TOOLS_PREFIX.length() + tool.length()));
+        return forward(request, tool, tools.tools().get(tool), remainder);
+    }
+
+    private Mono<ServerResponse> forward(ServerRequest request, String providerId, ProxyProperties.Provider provider,
+                                         String remainder) {
         HttpHeaders incoming = request.headers().asHttpHeaders();
         boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
-        return forward(request, new Outbound(providerId, remainder, request.uri().getRawQuery(),
+        return forward(request, new Outbound(providerId, provider, remainder, request.uri().getRawQuery(),
                 callers.authenticate(request.exchange().getRequest()), incoming,
                 hasBody ? request.bodyToFlux(DataBuffer.class) : null, incoming.getFirst(HARDWARE_ID_HEADER),
                 ProxyProblems::noProviderKey));
@@ -106,16 +122,16 @@ class ProxyHandler {
         Instant receivedAt = Instant.now();
         long started = System.nanoTime();
         String providerId = outbound.providerId();
-        ProxyProperties.Provider provider = properties.providers().get(providerId);
+        ProxyProperties.Provider provider = outbound.provider();
         if (provider == null) {
-            return problems.respond(ProxyProblems.unknownProvider(providerId));
+            return problems.respond(ProxyProblems.unknownProvider(providerId), providerId);
         }
         URI target;
         try {
             target = UpstreamTarget.resolve(provider.baseUrl(), outbound.path(), outbound.rawQuery());
         }
         catch (UnsafePathException ex) {
-            return problems.respond(ProxyProblems.badPath(ex.getMessage()));
+            return problems.respond(ProxyProblems.badPath(ex.getMessage()), providerId);
         }
         String traceId = traceId();
         Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId);
@@ -123,25 +139,26 @@ class ProxyHandler {
                 .flatMap(caller -> {
                     if (!caller.mayUse(providerId)) {
                         return problems.respond(ProxyProblems.forbidden(
-                                "This proxy key may not call '" + providerId + "'; create one that allows it."));
+                                "This proxy key may not call '" + providerId + "'; create one that allows it."),
+                                providerId);
                     }
                     if (!caller.acceptsDevice(outbound.hardwareId())) {
-                        return problems.respond(ProxyProblems.hardwareNotActivated());
+                        return problems.respond(ProxyProblems.hardwareNotActivated(), providerId);
                     }
                     return keyvault.resolve(caller, providerId)
                             .flatMap(key -> exchange(request, outbound, caller, key, call));
                 })
                 .onErrorResume(CallerRejectedException.class,
-                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())))
+                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage()), providerId))
                 .onErrorResume(NoProviderKeyException.class,
-                        ex -> problems.respond(outbound.missingKey().apply(ex.getMessage())))
+                        ex -> problems.respond(outbound.missingKey().apply(ex.getMessage()), providerId))
                 .onErrorResume(VaultUnavailableException.class,
-                        ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
+                        ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage()), providerId))
                 .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
                         ex.getCause() instanceof ReadTimeoutException ? ProxyProblems.upstreamTimeout(providerId)
-                                : ProxyProblems.upstreamUnreachable(providerId)))
+                                : ProxyProblems.upstreamUnreachable(providerId), providerId))
                 .onErrorResume(TimeoutException.class,
-                        ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));
+                        ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId), providerId));
     }
 
     private Mono<ServerResponse> exchange(ServerRequest request, Outbound outbound, Caller caller, ResolvedKey key,
@@ -212,13 +229,14 @@ class ProxyHandler {
     /**
      * One call to forward.
      *
+     * @param provider where {@code providerId} is served, {@code null} when the catalog has no such provider
      * @param path the provider path, percent-encoded, starting with '/'
      * @param headers the client's headers; {@link HeaderPolicy} decides which go upstream
      * @param body the request body, {@code null} for none
      * @param hardwareId the device the caller names, checked against a device-bound key; may be {@code null}
      * @param missingKey the problem for "no provider key": seed 000's 400 or seed 001's 503
      */
-    record Outbound(String providerId, String path, String rawQuery, Mono<Caller> caller, HttpHeaders headers,
+    record Outbound(String providerId, ProxyProperties.Provider provider, String path, String rawQuery, Mono<Caller> caller, HttpHeaders headers,
                     Flux<DataBuffer> body, String hardwareId, Function<String, ProxyProblem> missingKey) {
     }
 

@@ -36,6 +36,7 @@ public class ProxyProblems {
         error.put("type", problem.errorType());
         error.put("param", null);
         error.put("code", problem.errorCode());
+        error.put("details", Map.of("error_code", problem.errorCode()));
         body.put("error", error);
         Tracer current = tracer.getIfAvailable();
         Span span = current == null ? null : current.currentSpan();
@@ -45,6 +46,40 @@ public class ProxyProblems {
         return ServerResponse.status(problem.status())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .bodyValue(body);
+    }
+
+    /**
+     * Like {@link #respond(ProxyProblem)}, in the terms of the provider the caller's SDK was written for: on
+     * Anthropic routes {@code error.type} is Anthropic's ({@code authentication_error}, {@code permission_error},
+     * {@code not_found_error}, {@code rate_limit_error}, {@code api_error}, ...) and {@code error.details.error_code}
+     * carries Keygate's code, which is where the Anthropic SDKs read them from. The body stays problem+json, so its
+     * top-level {@code type} is the problem type URI, not Anthropic's {@code "error"}.
+     */
+    public Mono<ServerResponse> respond(ProxyProblem problem, String providerId) {
+        if (!"anthropic".equals(providerId)) {
+            return respond(problem);
+        }
+        return respond(new ProxyProblem(problem.status(), problem.slug(), problem.title(), problem.detail(),
+                anthropicErrorType(problem.status().value()), problem.errorCode()));
+    }
+
+    static String anthropicErrorType(int status) {
+        switch (status) {
+            case 401:
+                return "authentication_error";
+            case 403:
+                return "permission_error";
+            case 404:
+                return "not_found_error";
+            case 413:
+                return "request_too_large";
+            case 429:
+                return "rate_limit_error";
+            case 529:
+                return "overloaded_error";
+            default:
+                return status >= 500 ? "api_error" : "invalid_request_error";
+        }
     }
 
     public static ProxyProblem unauthenticated(String detail) {

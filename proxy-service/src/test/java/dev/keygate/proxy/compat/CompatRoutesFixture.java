@@ -69,7 +69,7 @@ final class CompatRoutesFixture implements AutoCloseable {
         }
         StatusHandler status = new StatusHandler(callers, problems, beans.getBeanProvider(RateLimitStatusSource.class),
                 beans.getBeanProvider(BuildProperties.class));
-        client = WebTestClient.bindToRouterFunction(new CompatibilityRoutes().compatibilityRoutes(
+        client = WebTestClient.bindToRouterFunction(new CompatibilityRoutes().seedRoutes(
                         new EnvelopeHandler(callers, forwarding.calls(), problems, properties, json), status,
                         new AnalyticsQueryHandler(callers, forwarding.calls(), problems, properties, json))
                         .and(forwarding.proxyRoutes()))

@@ -150,6 +150,24 @@ class EnvelopeHandlerTest {
     }
 
     @Test
+    void theProxysOwnRefusalsOnAnthropicRoutesUseAnthropicsErrorTypesWhereItsSdksReadThem() {
+        JsonNode anthropic = problem(stack.client.post().uri("/api/proxy/anthropic/v1/messages")
+                .header("x-api-key", "px_unknown000000000000000000000000000000000000")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange().expectStatus().isUnauthorized()
+                .expectBody(byte[].class).returnResult().getResponseBody());
+        JsonNode openAi = problem(stack.client.post().uri("/api/proxy/openai/v1/chat/completions")
+                .header("Authorization", "Bearer px_unknown000000000000000000000000000000000000")
+                .contentType(MediaType.APPLICATION_JSON).bodyValue("{}").exchange().expectStatus().isUnauthorized()
+                .expectBody(byte[].class).returnResult().getResponseBody());
+
+        assertThat(anthropic.get("error").get("type").asString()).isEqualTo("authentication_error");
+        assertThat(anthropic.get("error").get("details").get("error_code").asString()).isEqualTo("invalid_api_key");
+        assertThat(anthropic.get("error").get("message").asString()).contains("Invalid proxy key");
+        assertThat(openAi.get("error").get("type").asString()).isEqualTo("invalid_request_error");
+        assertThat(openAi.get("error").get("code").asString()).isEqualTo("invalid_api_key");
+    }
+
+    @Test
     void anUpstreamErrorPassesThroughUnchanged() {
         String error = "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"param\":null,"
                 + "\"code\":\"rate_limit_exceeded\"}}";

@@ -16,7 +16,8 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.ServerResponse;
 
 /**
- * The real forwarding pieces over a given upstream, keyvault and usage publisher (usually mocks), for slice tests
+ * The real forwarding pieces (providers openai and anthropic, tools brave and e2b on the OpenAI URL) over a given
+ * upstream, keyvault and usage publisher (usually mocks), for slice tests
  * of routes in other packages.
  */
 public final class TestForwarding {
@@ -29,7 +30,10 @@ public final class TestForwarding {
         this.properties = new ProxyProperties("test", Duration.ofSeconds(2), Duration.ofSeconds(10), Map.of(
                 "openai", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.BEARER),
                 "anthropic", new ProxyProperties.Provider(anthropic, ProxyProperties.AuthScheme.X_API_KEY)));
-        this.handler = new ProxyHandler(properties, callers, keyvault, TestMeters.meters(), usage, problems,
+        ToolProperties tools = new ToolProperties(Map.of(
+                "brave", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_SUBSCRIPTION_TOKEN),
+                "e2b", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_API_KEY)));
+        this.handler = new ProxyHandler(properties, tools, callers, keyvault, TestMeters.meters(), usage, problems,
                 new StaticListableBeanFactory().getBeanProvider(Tracer.class), WebClient.builder());
     }
 
