@@ -134,8 +134,16 @@ final class RunningStack {
         for (KeygateService service : KeygateService.values()) {
             Path logFile = workDirectory.resolve(service.module() + ".log");
             ServiceProcess.rotateLog(logFile);
+            Map<String, String> environment = new HashMap<>(ServiceEnvironment.of(service, wiring));
+            if (service == KeygateService.PROXY) {
+                // Every upstream on the fake provider, so no test call can leave the machine.
+                for (String upstream : List.of("KEYGATE_PROVIDER_GEMINI_URL", "KEYGATE_PROVIDER_XAI_URL",
+                        "KEYGATE_TOOL_BRAVE_URL", "KEYGATE_TOOL_E2B_URL", "KEYGATE_TOOL_EXA_URL")) {
+                    environment.put(upstream, provider.baseUrl().toString());
+                }
+            }
             services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
-                    ServiceProcess.SERVICE_JVM_OPTIONS, ServiceEnvironment.of(service, wiring), workDirectory, logFile));
+                    ServiceProcess.SERVICE_JVM_OPTIONS, environment, workDirectory, logFile));
         }
         for (KeygateService service : KeygateService.values()) {
             services.get(service).awaitHealthy(service.healthUrl(ports), Duration.ofSeconds(180));

@@ -268,13 +268,18 @@ class SdkCompatibilityIT {
     @Test
     @Order(9)
     void aDeviceActivatedWithItsLicenseUsesSeed001sEnvelopeOnlyFromThatDevice() throws Exception {
+        // A device's key belongs to its license, so the tenant's organisation key serves it. xAI: no other test
+        // class stores an organisation key for it, so theirs stay as they expect.
         String pat = stack.token("pat");
-        String patKey = "sk-proj-pat-" + RunningStack.random(28);
-        stack.storeProviderKey(pat, "openai", patKey);
+        String orgKey = "xai-org-" + RunningStack.random(28);
+        HttpResponse<String> stored = RunningStack.send(HttpRequest.newBuilder(stack.admin("/api/v1/org/provider-keys/xai"))
+                .header("Authorization", "Bearer " + pat).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"api_key\":\"" + orgKey + "\"}")));
+        assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
         HttpResponse<String> license = RunningStack.send(HttpRequest.newBuilder(stack.admin("/api/v1/licenses"))
                 .header("Authorization", "Bearer " + pat).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"tier\":\"pro\",\"name\":\"sdk compat desktop\","
-                        + "\"max_activations\":2,\"providers\":[\"openai\"]}")));
+                        + "\"max_activations\":2,\"providers\":[\"xai\"]}")));
         assertThat(license.statusCode()).as(license.body()).isEqualTo(201);
         String licenseKey = JSON.readTree(license.body()).get("license_key").asString();
         HttpResponse<String> activated = RunningStack.send(HttpRequest.newBuilder(stack.admin("/activate"))
@@ -283,27 +288,33 @@ class SdkCompatibilityIT {
                         + "\",\"hardware_id\":\"hw-macbook-pro\"}")));
         assertThat(activated.statusCode()).as(activated.body()).isEqualTo(200);
         String deviceKey = seedClientDecryption(JSON.readTree(activated.body()), licenseKey);
-        secrets.addAll(List.of(patKey, licenseKey, deviceKey));
+        secrets.addAll(List.of(orgKey, licenseKey, deviceKey));
         stack.awaitProxyAccepts(deviceKey);
-        String body = "{\"model\":\"gpt-3.5-turbo\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
+        String body = "{\"model\":\"grok-3\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello!\"}]}";
 
         for (String hardware : List.of("", ",\"hardware_id\":\"hw-someone-else\"")) {
-            HttpResponse<String> refused = envelope("/proxy/openai/v1/chat/completions",
-                    "{\"proxy_key\":\"" + deviceKey + "\"" + hardware + ",\"provider\":\"openai\",\"body\":" + body + "}");
+            HttpResponse<String> refused = envelope("/proxy/xai/v1/chat/completions",
+                    "{\"proxy_key\":\"" + deviceKey + "\"" + hardware + ",\"provider\":\"xai\",\"body\":" + body + "}");
             assertThat(refused.statusCode()).isEqualTo(403);
             assertThat(refused.headers().firstValue("content-type")).hasValue("application/problem+json");
             assertThat(JSON.readTree(refused.body()).get("error").get("message").asString())
                     .isEqualTo("Hardware ID not activated for this license");
         }
-        HttpResponse<String> answer = envelope("/proxy/openai/v1/chat/completions", "{\"proxy_key\":\"" + deviceKey
-                + "\",\"hardware_id\":\"hw-macbook-pro\",\"provider\":\"openai\",\"body\":" + body + "}");
+        HttpResponse<String> answer = envelope("/proxy/xai/v1/chat/completions", "{\"proxy_key\":\"" + deviceKey
+                + "\",\"hardware_id\":\"hw-macbook-pro\",\"provider\":\"xai\",\"body\":" + body + "}");
 
         assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
         assertThat(answer.body().getBytes(StandardCharsets.UTF_8)).isEqualTo(lastSent());
         FakeLlmProvider.RecordedRequest received = provider.lastRequest();
-        assertThat(received.credential()).isEqualTo(patKey);
+        assertThat(received.credential()).isEqualTo(orgKey);
         assertThat(JSON.readTree(received.bodyText())).isEqualTo(JSON.readTree(body));
         assertThat(received.toString() + received.bodyText()).doesNotContain(deviceKey).doesNotContain("hw-macbook-pro");
+
+        HttpResponse<String> direct = RunningStack.send(HttpRequest.newBuilder(stack.proxy("/api/proxy/xai/v1/chat/completions"))
+                .header("Authorization", "Bearer " + deviceKey).header("X-Hardware-Id", "hw-macbook-pro")
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(direct.statusCode()).as("the same device on the provider route").isEqualTo(200);
+        assertThat(provider.lastRequest().header("x-hardware-id")).isNull();
     }
 
     @Test
