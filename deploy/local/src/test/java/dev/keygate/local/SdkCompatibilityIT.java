@@ -230,6 +230,10 @@ class SdkCompatibilityIT {
         assertThat(anthropic.getMessage()).contains("Invalid proxy key").doesNotContain(wrong);
         assertThat(anthropic.apiMessage()).hasValueSatisfying(message -> assertThat(message).startsWith("Invalid proxy key"));
         assertThat(anthropic.type()).hasValue(com.anthropic.models.ErrorType.AUTHENTICATION_ERROR);
+        com.openai.errors.UnauthorizedException providerKey = catchThrowableOfType(
+                com.openai.errors.UnauthorizedException.class,
+                () -> openAi("sk-proj-" + RunningStack.random(40)).chat().completions().create(chat().build()));
+        assertThat(providerKey.getMessage()).contains("neither a Keygate proxy key");
         assertThat(provider.requests()).as("a refused caller never reaches the provider").hasSize(before);
     }
 

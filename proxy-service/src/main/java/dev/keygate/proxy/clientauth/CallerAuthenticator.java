@@ -45,7 +45,9 @@ public class CallerAuthenticator {
         if (credential.startsWith(PROXY_KEY_PREFIX)) {
             return authenticateProxyKey(credential);
         }
-        return tokens.decode(credential)
+        // Deferred: the decoder throws at once for anything that is not a JWT (say, a provider's own key pasted
+        // into the SDK), and that must be a 401, not an error escaping the handler.
+        return Mono.defer(() -> tokens.decode(credential))
                 .map(CallerAuthenticator::fromToken)
                 .onErrorMap(JwtException.class, ex -> new CallerRejectedException(
                         "Invalid credential: neither a Keygate proxy key (px_...) nor a valid Keycloak access token."));
