@@ -45,7 +45,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * {@code /api/proxy/{provider}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
+ * {@code /api/proxy/{provider}/**} and {@code /api/proxy/tools/{tool}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
  * path, query, headers and body to the provider with the real key, and stream the answer back as it arrives,
  * flushing each chunk. Usage is read off the stream in passing and published once the answer ends. Every step is
  * non-blocking; a client that disconnects cancels the upstream call.
@@ -68,9 +68,9 @@ class ProxyHandler {
     private final ObjectProvider<Tracer> tracer;
     private final WebClient upstream;
 
-    ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
-                 UsagePublisher usage, ProxyProblems problems, ObjectProvider<Tracer> tracer,
-                 WebClient.Builder builder) {
+    ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers,
+                 KeyvaultClient keyvault, UsageMeters meters, UsagePublisher usage, ProxyProblems problems,
+                 ObjectProvider<Tracer> tracer, WebClient.Builder builder) {
         this.properties = properties;
         this.tools = tools;
         this.callers = callers;
