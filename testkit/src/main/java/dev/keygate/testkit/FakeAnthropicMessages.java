@@ -20,8 +20,11 @@ final class FakeAnthropicMessages {
 
     static final String PATH = "/v1/messages";
 
-    /** The versions Anthropic accepts in {@code anthropic-version}. */
-    private static final Set<String> VERSIONS = Set.of("2023-06-01", "2023-01-01");
+    /**
+     * The versions Anthropic accepts in {@code anthropic-version}; the official Java SDK 3.12.0
+     * ({@code com.anthropic:anthropic-java}) sends {@code 2026-10-21}.
+     */
+    private static final Set<String> VERSIONS = Set.of("2023-06-01", "2023-01-01", "2026-10-21");
 
     private final JsonMapper mapper;
     private final FakeLlmProvider provider;

@@ -266,6 +266,20 @@ public final class FakeLlmProvider implements AutoCloseable {
         canned.add(new CannedResponse(status, body == null ? "" : body));
     }
 
+    /**
+     * Makes the next request, whatever its path, fail with this status and the error body the real provider sends
+     * for it: Anthropic's {@code {"type":"error","error":{"type":…,"message":…},"request_id":…}} (with a
+     * {@code request-id} header) on {@code /v1/messages}, OpenAI's {@code {"error":{"message":…,"type":…,
+     * "param":null,"code":…}}} (with {@code x-request-id}) anywhere else. A 429 also carries {@code retry-after: 1}.
+     * Queues up with {@link #respondWith(int, String)}; each answers one request, in order.
+     */
+    public void failWith(int status) {
+        if (status < 400 || status > 599) {
+            throw new IllegalArgumentException("not an HTTP error status: " + status);
+        }
+        canned.add(new CannedResponse(status, null));
+    }
+
     /** Forgets recorded requests, the last usage and queued {@link #respondWith} answers; the chunk delay goes to 0. */
     public void reset() {
         recorded.clear();
@@ -367,11 +381,15 @@ public final class FakeLlmProvider implements AutoCloseable {
 
     private void answer(HttpExchange exchange, RecordedRequest request) throws IOException {
         CannedResponse next = canned.poll();
+        String path = exchange.getRequestURI().getPath();
+        if (next != null && next.body() == null) {
+            providerError(exchange, next.status(), FakeAnthropicMessages.PATH.equals(path));
+            return;
+        }
         if (next != null) {
             ExchangeReplies.json(exchange, next.status(), Map.of(), next.body());
             return;
         }
-        String path = exchange.getRequestURI().getPath();
         boolean post = "POST".equals(request.method());
         if (request.credential() != null && rejected.contains(request.credential())) {
             // What OpenAI answers to a revoked or mistyped key.
@@ -412,6 +430,64 @@ public final class FakeLlmProvider implements AutoCloseable {
         }
     }
 
+    private void providerError(HttpExchange exchange, int status, boolean anthropic) throws IOException {
+        String[] kind = errorKind(status, anthropic);
+        Map<String, String> headers = new LinkedHashMap<>();
+        if (status == 429) {
+            headers.put("retry-after", "1");
+        }
+        ObjectNode root = mapper.createObjectNode();
+        if (anthropic) {
+            String requestId = WireIds.anthropicRequestId();
+            headers.put("request-id", requestId);
+            root.put("type", "error");
+            ObjectNode error = root.putObject("error");
+            error.put("type", kind[0]);
+            error.put("message", kind[1]);
+            root.put("request_id", requestId);
+        }
+        else {
+            headers.put("x-request-id", WireIds.openAiRequestId());
+            ObjectNode error = root.putObject("error");
+            error.put("message", kind[1]);
+            error.put("type", kind[0]);
+            error.putNull("param");
+            if (kind[2] == null) {
+                error.putNull("code");
+            }
+            else {
+                error.put("code", kind[2]);
+            }
+        }
+        ExchangeReplies.json(exchange, status, headers, mapper.writeValueAsString(root));
+    }
+
+    /** {type, message, OpenAI code} as each provider words its errors. */
+    private static String[] errorKind(int status, boolean anthropic) {
+        switch (status) {
+            case 401:
+                return anthropic ? new String[] {"authentication_error", "invalid x-api-key", null}
+                        : new String[] {"invalid_request_error", "Incorrect API key provided.", "invalid_api_key"};
+            case 403:
+                return new String[] {"permission_error", "Your API key does not have permission to use the "
+                        + "specified resource.", null};
+            case 404:
+                return new String[] {anthropic ? "not_found_error" : "invalid_request_error",
+                        "The requested resource could not be found.", null};
+            case 429:
+                return anthropic ? new String[] {"rate_limit_error", "Number of request tokens has exceeded your "
+                        + "per-minute rate limit.", null}
+                        : new String[] {"requests", "Rate limit reached for requests.", "rate_limit_exceeded"};
+            case 529:
+                return new String[] {"overloaded_error", "Overloaded", null};
+            default:
+                return status >= 500
+                        ? new String[] {anthropic ? "api_error" : "server_error", "Internal server error", null}
+                        : new String[] {"invalid_request_error", "Invalid request.", null};
+        }
+    }
+
+    /** A canned answer; a {@code null} body means the provider's own error body for the status. */
     private record CannedResponse(int status, String body) {
     }
 

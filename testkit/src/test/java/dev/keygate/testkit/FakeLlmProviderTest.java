@@ -407,6 +407,31 @@ class FakeLlmProviderTest {
     }
 
     @Test
+    void failWithAnswersWithEachProvidersOwnErrorBody() throws Exception {
+        provider.failWith(429);
+        provider.failWith(500);
+
+        HttpResponse<String> openAi = client.send(openAi(OPENAI_BODY.formatted("")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> anthropic = client.send(anthropic(ANTHROPIC_BODY.formatted("")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(openAi.statusCode()).isEqualTo(429);
+        assertThat(openAi.headers().firstValue("retry-after")).hasValue("1");
+        assertThat(openAi.headers().firstValue("x-request-id")).isPresent();
+        JsonNode openAiError = JSON.readTree(openAi.body()).get("error");
+        assertThat(openAiError.get("type").asString()).isEqualTo("requests");
+        assertThat(openAiError.get("code").asString()).isEqualTo("rate_limit_exceeded");
+        assertThat(anthropic.statusCode()).isEqualTo(500);
+        JsonNode anthropicError = JSON.readTree(anthropic.body());
+        assertThat(anthropicError.get("type").asString()).isEqualTo("error");
+        assertThat(anthropicError.get("error").get("type").asString()).isEqualTo("api_error");
+        assertThat(anthropic.headers().firstValue("request-id")).hasValue(anthropicError.get("request_id").asString());
+        assertThat(client.send(openAi(OPENAI_BODY.formatted("")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode()).isEqualTo(200);
+    }
+
+    @Test
     void resetForgetsEverything() throws IOException, InterruptedException {
         client.send(openAi(OPENAI_BODY.formatted("")).build(), HttpResponse.BodyHandlers.ofString());
         provider.setChunkDelay(Duration.ofMillis(5));

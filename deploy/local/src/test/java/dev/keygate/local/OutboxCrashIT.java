@@ -61,7 +61,9 @@ class OutboxCrashIT {
         int[] ports = freePorts(9);
         StackPorts stackPorts = new StackPorts(postgres.port(), ports[0], ports[1], keycloak.port(), ports[2], ports[3],
                 ports[4], ports[5], ports[6], ports[7], ports[8]);
-        wiring = new StackWiring(stackPorts, null, postgres.database("admin", true), null, TestKafka.bootstrapServers(),
+        // A database, slot and offset topic of its own: the shared RunningStack's admin-service may be running
+        // beside it in this JVM's stack, on the same PostgreSQL and Kafka.
+        wiring = new StackWiring(stackPorts, null, postgres.database("admincrash", true), null, TestKafka.bootstrapServers(),
                 keycloak.issuerUri(), keycloak.adminClientSecret(), null, certificates,
                 URI.create("http://127.0.0.1:9"), URI.create("http://127.0.0.1:9"));
         work = Files.createDirectories(Path.of("target", "outbox-crash")).toAbsolutePath();
@@ -99,6 +101,8 @@ class OutboxCrashIT {
     private ServiceProcess startAdmin(boolean relay, String name) {
         Map<String, String> env = new HashMap<>(ServiceEnvironment.admin(wiring));
         env.put("KEYGATE_OUTBOX_RELAY_ENABLED", String.valueOf(relay));
+        env.put("KEYGATE_OUTBOX_SLOT", "keygate_admin_outbox_crash");
+        env.put("KEYGATE_OUTBOX_OFFSETTOPIC", "keygate.admin.outbox-offsets.crash");
         Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
         ServiceProcess process = ServiceProcess.startJar(name, KeygateService.ADMIN.executableJar(root,
                         System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), ServiceProcess.SERVICE_JVM_OPTIONS,

@@ -1,8 +1,6 @@
 package dev.keygate.local;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,43 +8,24 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.testkit.FakeLlmProvider;
-import dev.keygate.testkit.LocalPki;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceCertificate;
 import dev.keygate.testkit.ServiceDatabase;
-import dev.keygate.testkit.TestKafka;
 import dev.keygate.testkit.TestKeycloak;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -64,18 +43,19 @@ import static org.awaitility.Awaitility.await;
  * The walking skeleton, end to end through every real component: Keycloak (PKCE login), admin-service, keyvault
  * over mutual TLS, PostgreSQL, the Debezium outbox relay, Kafka, proxy-service, the fake provider and
  * usage-service. The four services run as separate processes from their runnable jars, exactly as the one-machine
- * stack starts them. The tests run in order: each step builds on the previous one.
+ * stack starts them ({@link RunningStack}, shared with the other test classes of this JVM). The tests run in order:
+ * each step builds on the previous one.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class WalkingSkeletonIT {
 
     private static final Logger log = LoggerFactory.getLogger(WalkingSkeletonIT.class);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private static final String OPENAI_KEY = "sk-proj-" + random(30);
+    private static final HttpClient HTTP = RunningStack.http();
+    private static final String OPENAI_KEY = "sk-proj-" + RunningStack.random(30);
     private static final int REVOCATIONS = 100;
 
-    private static final Map<KeygateService, ServiceProcess> services = new EnumMap<>(KeygateService.class);
+    private static RunningStack stack;
     private static TestKeycloak keycloak;
     private static FakeLlmProvider provider;
     private static StackWiring wiring;
@@ -83,58 +63,16 @@ class WalkingSkeletonIT {
 
     private static String accessToken;
     private static String proxyKey;
+    private static String proxyKeyId;
 
     @BeforeAll
-    static void startEverything() throws Exception {
-        long started = System.nanoTime();
-        CompletableFuture<TestKeycloak> keycloakStarting = TestKeycloak.startAsync();
-        LocalPostgres postgres = LocalPostgres.shared();
-        String kafka = TestKafka.bootstrapServers();
-        provider = FakeLlmProvider.start();
-        LocalPki pki = LocalPki.shared();
-        workDirectory = Files.createDirectories(Path.of("target", "walking-skeleton")).toAbsolutePath();
-        Path masterKeys = workDirectory.resolve("master-keys");
-        Files.writeString(masterKeys, "1=" + Base64.getEncoder().encodeToString(randomBytes(32)) + "\n");
-
-        Map<KeygateService, ServiceCertificate> certificates = new EnumMap<>(KeygateService.class);
-        for (KeygateService service : KeygateService.values()) {
-            certificates.put(service, pki.issue(service.module()));
-        }
-        ServiceDatabase keyvaultDb = postgres.database("keyvault", false);
-        ServiceDatabase adminDb = postgres.database("admin", true);
-        ServiceDatabase usageDb = postgres.database("usage", false);
-        keycloak = keycloakStarting.join();
-
-        int[] free = freePorts(7);
-        StackPorts ports = new StackPorts(postgres.port(), kafkaPort(kafka), free[0], keycloak.port(), free[1],
-                provider.port(), free[2], free[3], free[4], free[5], free[6]);
-        wiring = new StackWiring(ports, keyvaultDb, adminDb, usageDb, kafka, keycloak.issuerUri(),
-                keycloak.adminClientSecret(), masterKeys, certificates, provider.baseUrl(), provider.baseUrl());
-
-        Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
-        String version = System.getProperty("keygate.version", "0.1.0-SNAPSHOT");
-        for (KeygateService service : KeygateService.values()) {
-            services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
-                    ServiceProcess.SERVICE_JVM_OPTIONS, ServiceEnvironment.of(service, wiring), workDirectory,
-                    workDirectory.resolve(service.module() + ".log")));
-        }
-        for (KeygateService service : KeygateService.values()) {
-            services.get(service).awaitHealthy(service.healthUrl(ports), Duration.ofSeconds(180));
-            log.info("{} healthy after {} s, RSS {} MiB", service.module(),
-                    String.format("%.1f", services.get(service).secondsSinceStart()),
-                    services.get(service).rssKiB() / 1024);
-        }
-        log.info("Whole stack ready in {} s", String.format("%.1f", (System.nanoTime() - started) / 1e9));
-    }
-
-    @AfterAll
-    static void stopServices() {
-        List<KeygateService> reverse = new ArrayList<>(services.keySet());
-        java.util.Collections.reverse(reverse);
-        reverse.forEach(service -> services.get(service).stop());
-        if (provider != null) {
-            provider.close();
-        }
+    static void joinTheRunningStack() {
+        stack = RunningStack.get();
+        keycloak = stack.keycloak();
+        provider = stack.provider();
+        wiring = stack.wiring();
+        workDirectory = stack.workDirectory();
+        provider.reset();
     }
 
     @Test
@@ -164,6 +102,7 @@ class WalkingSkeletonIT {
 
         assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
         proxyKey = JSON.readTree(created.body()).get("key").asString();
+        proxyKeyId = JSON.readTree(created.body()).get("id").asString();
         assertThat(proxyKey).startsWith("px_");
 
         HttpResponse<String> listed = send(HttpRequest.newBuilder(admin("/api/v1/proxy-keys"))
@@ -237,8 +176,11 @@ class WalkingSkeletonIT {
         assertThat(calls).hasSize(2);
         ServiceDatabase usage = wiring.usageDatabase();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") == 2);
-        List<Map<String, Object>> ledger = rows(usage, "select * from usage_event order by occurred_at");
+        // Other test classes share the ledger: this class counts the calls made with its own proxy key.
+        String own = "select count(*) from usage_event where proxy_key_id = '" + proxyKeyId + "'";
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, own) == 2);
+        List<Map<String, Object>> ledger = rows(usage, "select * from usage_event where proxy_key_id = '"
+                + proxyKeyId + "' order by occurred_at");
         for (int i = 0; i < 2; i++) {
             FakeLlmProvider.Usage expected = FakeLlmProvider.expectedUsage(calls.get(i).bodyText());
             Map<String, Object> row = ledger.get(i);
@@ -252,7 +194,9 @@ class WalkingSkeletonIT {
 
         // Replay the very same event, then a fresh one behind it on the same partition: once the fresh one is in
         // the ledger, the replay has been processed too, and must not have added a row.
-        ConsumerRecord<byte[], byte[]> original = allRecords(Topics.USAGE_RECORDED).get(0);
+        ConsumerRecord<byte[], byte[]> original = allRecords(Topics.USAGE_RECORDED).stream()
+                .filter(record -> new String(record.value(), StandardCharsets.UTF_8).contains(proxyKeyId))
+                .findFirst().orElseThrow();
         String originalJson = new String(original.value(), StandardCharsets.UTF_8);
         String originalId = JSON.readTree(originalJson).get("eventId").asString();
         String fresh = originalJson.replace(originalId, java.util.UUID.randomUUID().toString());
@@ -264,8 +208,8 @@ class WalkingSkeletonIT {
             producer.send(new ProducerRecord<>(Topics.USAGE_RECORDED, original.key(),
                     fresh.getBytes(StandardCharsets.UTF_8))).get();
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, "select count(*) from usage_event") >= 3);
-        assertThat(count(usage, "select count(*) from usage_event")).isEqualTo(3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count(usage, own) >= 3);
+        assertThat(count(usage, own)).isEqualTo(3);
         assertThat(count(usage, "select count(*) from usage_event where event_id = '" + originalId + "'")).isEqualTo(1);
     }
 
@@ -289,7 +233,7 @@ class WalkingSkeletonIT {
                 }
             }
         }
-        for (ServiceProcess service : services.values()) {
+        for (ServiceProcess service : stack.services()) {
             String logText = Files.readString(service.logFile(), StandardCharsets.ISO_8859_1);
             assertThat(logText).as(service.name() + " log").isNotEmpty()
                     .doesNotContain(OPENAI_KEY).doesNotContain(proxyKey).doesNotContain(accessToken);
@@ -436,88 +380,22 @@ class WalkingSkeletonIT {
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> allRecords(String topic) {
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap(),
-                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(20)).until(() -> {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-                return partitions.stream().allMatch(p -> consumer.position(p) >= end.get(p));
-            });
-            return records;
-        }
+        return stack.allRecords(topic);
     }
 
     private static List<String> tables(ServiceDatabase database) throws SQLException {
-        return rows(database, "select table_name from information_schema.tables where table_schema = 'public'")
-                .stream().map(row -> (String) row.get("table_name")).toList();
+        return RunningStack.tables(database);
     }
 
     private static long count(ServiceDatabase database, String sql) throws SQLException {
-        return ((Number) rows(database, sql).get(0).values().iterator().next()).longValue();
+        return RunningStack.count(database, sql);
     }
 
     private static List<Map<String, Object>> rows(ServiceDatabase database, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(), database.username(),
-                database.password()); Statement statement = connection.createStatement();
-             ResultSet result = statement.executeQuery(sql)) {
-            ResultSetMetaData meta = result.getMetaData();
-            List<Map<String, Object>> rows = new ArrayList<>();
-            while (result.next()) {
-                Map<String, Object> row = new HashMap<>();
-                for (int i = 1; i <= meta.getColumnCount(); i++) {
-                    Object value = result.getObject(i);
-                    row.put(meta.getColumnName(i), value instanceof byte[] bytes
-                            ? new String(bytes, StandardCharsets.ISO_8859_1) : value);
-                }
-                rows.add(row);
-            }
-            return rows;
-        }
-    }
-
-    private static int kafkaPort(String bootstrap) {
-        String first = bootstrap.split(",")[0];
-        return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
-    }
-
-    private static int[] freePorts(int count) {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets.add(new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()));
-            }
-            return sockets.stream().mapToInt(ServerSocket::getLocalPort).toArray();
-        }
-        catch (IOException ex) {
-            throw new UncheckedIOException(ex);
-        }
-        finally {
-            sockets.forEach(socket -> {
-                try {
-                    socket.close();
-                }
-                catch (IOException ignored) {
-                    // freed either way
-                }
-            });
-        }
-    }
-
-    private static byte[] randomBytes(int count) {
-        byte[] bytes = new byte[count];
-        new SecureRandom().nextBytes(bytes);
-        return bytes;
+        return RunningStack.rows(database, sql);
     }
 
     private static String random(int length) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(randomBytes(length)).substring(0, length);
+        return RunningStack.random(length);
     }
 }

@@ -1,5 +1,7 @@
 package dev.keygate.proxy.clientauth;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Set;
 
 /**
@@ -7,8 +9,16 @@ import java.util.Set;
  *
  * @param proxyKeyId the proxy key used, {@code null} for a token caller
  * @param allowedProviders providers this caller may use; empty means all
+ * @param hardwareIdHash lower-case hex SHA-256 of the hardware id a device-bound proxy key was activated on
+ *                       (seed 001), {@code null} when the key is not bound to a device
  */
-public record Caller(String tenantId, String userId, Kind kind, String proxyKeyId, Set<String> allowedProviders) {
+public record Caller(String tenantId, String userId, Kind kind, String proxyKeyId, Set<String> allowedProviders,
+                     String hardwareIdHash) {
+
+    /** A caller whose key is not bound to a device. */
+    public Caller(String tenantId, String userId, Kind kind, String proxyKeyId, Set<String> allowedProviders) {
+        this(tenantId, userId, kind, proxyKeyId, allowedProviders, null);
+    }
 
     public enum Kind {
         PROXY_KEY("proxy_key"), USER_TOKEN("user_token");
@@ -26,5 +36,20 @@ public record Caller(String tenantId, String userId, Kind kind, String proxyKeyI
 
     public boolean mayUse(String provider) {
         return allowedProviders.isEmpty() || allowedProviders.contains(provider);
+    }
+
+    /**
+     * Whether a call presenting this hardware id (may be {@code null}) may use the key: always for a key bound to
+     * no device, else only with the very hardware id the device was activated with.
+     */
+    public boolean acceptsDevice(String hardwareId) {
+        if (hardwareIdHash == null) {
+            return true;
+        }
+        if (hardwareId == null || hardwareId.isEmpty()) {
+            return false;
+        }
+        return MessageDigest.isEqual(CallerAuthenticator.sha256(hardwareId).getBytes(StandardCharsets.US_ASCII),
+                hardwareIdHash.getBytes(StandardCharsets.US_ASCII));
     }
 }

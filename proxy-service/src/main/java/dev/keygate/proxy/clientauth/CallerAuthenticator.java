@@ -18,14 +18,14 @@ import reactor.core.publisher.Mono;
 
 /**
  * Finds the caller's credential wherever the provider's own SDK puts it ({@code Authorization: Bearer},
- * {@code x-api-key}, {@code x-goog-api-key}, {@code ?key=}) and turns it into a {@link Caller}: a {@code px_} key
+ * {@code x-api-key}, {@code x-goog-api-key}, Brave's {@code X-Subscription-Token}, {@code ?key=}) and turns it into a {@link Caller}: a {@code px_} key
  * through the in-memory directory, anything else as a Keycloak access token.
  */
 @Component
 public class CallerAuthenticator {
 
     public static final String PROXY_KEY_PREFIX = "px_";
-    private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key");
+    private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key", "x-subscription-token");
 
     private final ProxyKeyDirectory directory;
     private final ReactiveJwtDecoder tokens;
@@ -43,14 +43,31 @@ public class CallerAuthenticator {
                     + "where your SDK sends its API key, or a Keycloak access token as 'Authorization: Bearer'."));
         }
         if (credential.startsWith(PROXY_KEY_PREFIX)) {
-            return Mono.justOrEmpty(directory.find(sha256(credential)))
-                    .switchIfEmpty(Mono.error(new CallerRejectedException(
-                            "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
+            return authenticateProxyKey(credential);
         }
-        return tokens.decode(credential)
+        // Deferred: the decoder throws at once for anything that is not a JWT (say, a provider's own key pasted
+        // into the SDK), and that must be a 401, not an error escaping the handler.
+        return Mono.defer(() -> tokens.decode(credential))
                 .map(CallerAuthenticator::fromToken)
                 .onErrorMap(JwtException.class, ex -> new CallerRejectedException(
                         "Invalid credential: neither a Keygate proxy key (px_...) nor a valid Keycloak access token."));
+    }
+
+    /**
+     * The caller of a {@code px_} key given in a request body (seed 001's envelope), or
+     * {@link CallerRejectedException}.
+     */
+    public Mono<Caller> authenticateProxyKey(String proxyKey) {
+        if (proxyKey == null || proxyKey.isBlank()) {
+            return Mono.error(new CallerRejectedException("No proxy key: send your Keygate proxy key (px_...) as "
+                    + "'proxy_key'."));
+        }
+        if (!proxyKey.startsWith(PROXY_KEY_PREFIX)) {
+            return Mono.error(new CallerRejectedException("Invalid proxy key: Keygate proxy keys start with 'px_'."));
+        }
+        return Mono.justOrEmpty(directory.find(sha256(proxyKey)))
+                .switchIfEmpty(Mono.error(new CallerRejectedException(
+                        "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
     }
 
     private static Caller fromToken(Jwt jwt) {
@@ -62,7 +79,7 @@ public class CallerAuthenticator {
     }
 
     /** The credential, or {@code null}; the order follows the providers' SDKs. */
-    static String credential(ServerHttpRequest request) {
+    public static String credential(ServerHttpRequest request) {
         HttpHeaders headers = request.getHeaders();
         String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
         if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {

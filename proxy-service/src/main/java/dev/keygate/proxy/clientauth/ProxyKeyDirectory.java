@@ -44,7 +44,7 @@ public class ProxyKeyDirectory {
             return Optional.empty();
         }
         return Optional.of(new Caller(key.tenantId(), key.userId(), Caller.Kind.PROXY_KEY, key.keyId().toString(),
-                Set.copyOf(key.providers())));
+                Set.copyOf(key.providers()), key.hardwareIdHash()));
     }
 
     /** The live key with this id as admin-service issued it (its limits and model scope), if any. */

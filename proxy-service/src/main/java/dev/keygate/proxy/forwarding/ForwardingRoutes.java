@@ -12,6 +12,8 @@ class ForwardingRoutes {
 
     @Bean
     RouterFunction<ServerResponse> proxyRoutes(ProxyHandler handler) {
-        return RouterFunctions.route(RequestPredicates.path(ProxyHandler.PREFIX + "{provider}/**"), handler::forward);
+        // Tools first: "tools" is not a provider.
+        return RouterFunctions.route(RequestPredicates.path(ProxyHandler.TOOLS_PREFIX + "{tool}/**"), handler::forwardTool)
+                .andRoute(RequestPredicates.path(ProxyHandler.PREFIX + "{provider}/**"), handler::forward);
     }
 }

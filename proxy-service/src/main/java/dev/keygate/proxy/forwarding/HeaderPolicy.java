@@ -16,7 +16,8 @@ final class HeaderPolicy {
             "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade");
     private static final Set<String> NOT_UPSTREAM = Set.of("host", "authorization", "x-api-key",
             "x-goog-api-key", "api-key", "cookie", "forwarded", "x-forwarded-for", "x-forwarded-host",
-            "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "accept-encoding", "origin", "referer");
+            "x-forwarded-proto", "x-forwarded-port", "x-real-ip", "accept-encoding", "origin", "referer",
+            "x-hardware-id", "x-subscription-token");
     private static final Set<String> NOT_DOWNSTREAM = Set.of("set-cookie", "alt-svc", "strict-transport-security");
 
     private HeaderPolicy() {
@@ -33,6 +34,7 @@ final class HeaderPolicy {
             case BEARER -> to.set(HttpHeaders.AUTHORIZATION, "Bearer " + key);
             case X_API_KEY -> to.set("x-api-key", key);
             case X_GOOG_API_KEY -> to.set("x-goog-api-key", key);
+            case X_SUBSCRIPTION_TOKEN -> to.set("X-Subscription-Token", key);
             case QUERY_KEY -> { }
         }
     }

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 import dev.keygate.contracts.keyvault.v1.ResolvedKey;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -16,15 +17,16 @@ import dev.keygate.proxy.clientauth.CallerRejectedException;
 import dev.keygate.proxy.keylease.KeyvaultClient;
 import dev.keygate.proxy.keylease.NoProviderKeyException;
 import dev.keygate.proxy.keylease.VaultUnavailableException;
-import dev.keygate.proxy.limits.CallAdmission;
-import dev.keygate.proxy.limits.CallRefusedException;
-import dev.keygate.proxy.limits.RequestBodyTooLargeException;
 import dev.keygate.proxy.metering.UsageMeter;
 import dev.keygate.proxy.metering.UsageMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
+import dev.keygate.proxy.system.ProxyProblem;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import dev.keygate.proxy.limits.CallAdmission;
+import dev.keygate.proxy.limits.CallRefusedException;
+import dev.keygate.proxy.limits.RequestBodyTooLargeException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -47,7 +49,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * {@code /api/proxy/{provider}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
+ * {@code /api/proxy/{provider}/**} and {@code /api/proxy/tools/{tool}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
  * path, query, headers and body to the provider with the real key, and stream the answer back as it arrives,
  * flushing each chunk. Usage is read off the stream in passing and published once the answer ends. Every step is
  * non-blocking; a client that disconnects cancels the upstream call.
@@ -56,8 +58,12 @@ import reactor.netty.resources.ConnectionProvider;
 class ProxyHandler {
 
     static final String PREFIX = "/api/proxy/";
+    static final String TOOLS_PREFIX = PREFIX + "tools/";
+    /** Where a device-bound proxy key's caller names its device on the provider routes (seed 001 binding). */
+    static final String HARDWARE_ID_HEADER = "X-Hardware-Id";
 
     private final ProxyProperties properties;
+    private final ToolProperties tools;
     private final CallerAuthenticator callers;
     private final KeyvaultClient keyvault;
     private final UsageMeters meters;
@@ -67,10 +73,11 @@ class ProxyHandler {
     private final ObjectProvider<Tracer> tracer;
     private final WebClient upstream;
 
-    ProxyHandler(ProxyProperties properties, CallerAuthenticator callers, KeyvaultClient keyvault, UsageMeters meters,
-                 UsagePublisher usage, ProxyProblems problems, CallAdmission admission,
-                 ObjectProvider<Tracer> tracer, WebClient.Builder builder) {
+    ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers,
+                 KeyvaultClient keyvault, UsageMeters meters, UsagePublisher usage, ProxyProblems problems,
+                 CallAdmission admission, ObjectProvider<Tracer> tracer, WebClient.Builder builder) {
         this.properties = properties;
+        this.tools = tools;
         this.callers = callers;
         this.keyvault = keyvault;
         this.meters = meters;
@@ -89,12 +96,41 @@ class ProxyHandler {
     }
 
     Mono<ServerResponse> forward(ServerRequest request) {
+        String providerId = request.pathVariable("provider");
+        String rawPath = request.requestPath().pathWithinApplication().value();
+        String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
+        return forward(request, providerId, properties.providers().get(providerId), remainder);
+    }
+
+    /** {@code /api/proxy/tools/{tool}/**}: a tool API of the catalog, with its key in the tool's own header. */
+    Mono<ServerResponse> forwardTool(ServerRequest request) {
+        String tool = request.pathVariable("tool");
+        String rawPath = request.requestPath().pathWithinApplication().value();
+        String remainder = rawPath.substring(Math.min(rawPath.length(), TOOLS_PREFIX.length() + tool.length()));
+        return forward(request, tool, tools.tools().get(tool), remainder);
+    }
+
+    private Mono<ServerResponse> forward(ServerRequest request, String providerId, ProxyProperties.Provider provider,
+                                         String remainder) {
+        HttpHeaders incoming = request.headers().asHttpHeaders();
+        boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+        return forward(request, new Outbound(providerId, provider, remainder, request.uri().getRawQuery(),
+                callers.authenticate(request.exchange().getRequest()), incoming,
+                hasBody ? request.bodyToFlux(DataBuffer.class) : null, incoming.getFirst(HARDWARE_ID_HEADER),
+                ProxyProblems::noProviderKey, null));
+    }
+
+    /**
+     * Forwards one call on behalf of a caller still to be authenticated: the provider route above, seed 001's
+     * envelope and the allow-listed query templates all end here.
+     */
+    Mono<ServerResponse> forward(ServerRequest request, Outbound outbound) {
         Instant receivedAt = Instant.now();
         long started = System.nanoTime();
-        String providerId = request.pathVariable("provider");
-        ProxyProperties.Provider provider = properties.providers().get(providerId);
+        String providerId = outbound.providerId();
+        ProxyProperties.Provider provider = outbound.provider();
         if (provider == null) {
-            return problems.respond(ProxyProblems.unknownProvider(providerId));
+            return problems.respond(ProxyProblems.unknownProvider(providerId), providerId);
         }
         if (!usage.acceptingCalls()) {
             // Admission control: a call whose usage event could not be kept is refused rather than left unrecorded.
@@ -102,49 +138,56 @@ class ProxyHandler {
             return problems.respond(ProxyProblems.usageSpoolFull(),
                     headers -> headers.set(HttpHeaders.RETRY_AFTER, "10"));
         }
-        String rawPath = request.requestPath().pathWithinApplication().value();
-        String remainder = rawPath.substring(Math.min(rawPath.length(), PREFIX.length() + providerId.length()));
         URI target;
         try {
-            target = UpstreamTarget.resolve(provider.baseUrl(), remainder, request.uri().getRawQuery());
+            target = UpstreamTarget.resolve(provider.baseUrl(), outbound.path(), outbound.rawQuery());
         }
         catch (UnsafePathException ex) {
-            return problems.respond(ProxyProblems.badPath(ex.getMessage()));
+            return problems.respond(ProxyProblems.badPath(ex.getMessage()), providerId);
         }
         String traceId = traceId();
-        Call call = new Call(providerId, provider, target, operation(remainder), receivedAt, started, traceId);
-        return callers.authenticate(request.exchange().getRequest())
-                .flatMap(caller -> caller.mayUse(providerId)
-                        ? admission.admit(request, caller, providerId, remainder).flatMap(admitted -> keyvault
-                                .resolve(caller, providerId).flatMap(key -> exchange(admitted, caller, key, call)))
-                        : problems.respond(ProxyProblems.forbidden(
-                                "This proxy key may not call '" + providerId + "'; create one that allows it.")))
+        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId);
+        return outbound.caller()
+                .flatMap(caller -> {
+                    if (!caller.mayUse(providerId)) {
+                        return problems.respond(ProxyProblems.forbidden(
+                                "This proxy key may not call '" + providerId + "'; create one that allows it."),
+                                providerId);
+                    }
+                    if (!caller.acceptsDevice(outbound.hardwareId())) {
+                        return problems.respond(ProxyProblems.hardwareNotActivated(), providerId);
+                    }
+                    return admission.admit(request, caller, providerId, outbound.path(), outbound.bodyBytes())
+                            .flatMap(admitted -> keyvault.resolve(caller, providerId)
+                                    .flatMap(key -> exchange(request, outbound.readingFrom(admitted), caller, key,
+                                            call)));
+                })
                 .onErrorResume(CallRefusedException.class, ex -> ex.respond(problems))
                 .onErrorResume(ex -> RequestBodyTooLargeException.in(ex) != null, ex -> problems.respond(
-                        ProxyProblems.payloadTooLarge(RequestBodyTooLargeException.in(ex).maxBytes())))
+                        ProxyProblems.payloadTooLarge(RequestBodyTooLargeException.in(ex).maxBytes()), providerId))
                 .onErrorResume(CallerRejectedException.class,
-                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())))
+                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage()), providerId))
                 .onErrorResume(NoProviderKeyException.class,
-                        ex -> problems.respond(ProxyProblems.noProviderKey(ex.getMessage())))
+                        ex -> problems.respond(outbound.missingKey().apply(ex.getMessage()), providerId))
                 .onErrorResume(VaultUnavailableException.class,
-                        ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage())))
+                        ex -> problems.respond(ProxyProblems.vaultUnavailable(ex.getMessage()), providerId))
                 .onErrorResume(WebClientRequestException.class, ex -> problems.respond(
                         ex.getCause() instanceof ReadTimeoutException || ex.getCause() instanceof ConnectTimeoutException
                                 ? ProxyProblems.upstreamTimeout(providerId)
-                                : ProxyProblems.upstreamUnreachable(providerId)))
+                                : ProxyProblems.upstreamUnreachable(providerId), providerId))
                 .onErrorResume(TimeoutException.class,
-                        ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId)));
+                        ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId), providerId));
     }
 
-    private Mono<ServerResponse> exchange(ServerRequest request, Caller caller, ResolvedKey key, Call call) {
+    private Mono<ServerResponse> exchange(ServerRequest request, Outbound outbound, Caller caller, ResolvedKey key,
+                                          Call call) {
         URI uri = call.provider().auth() == ProxyProperties.AuthScheme.QUERY_KEY ? withQueryKey(call.target(), key.key())
                 : call.target();
-        HttpHeaders incoming = request.headers().asHttpHeaders();
-        boolean hasBody = incoming.getContentLength() > 0 || incoming.containsHeader(HttpHeaders.TRANSFER_ENCODING);
         WebClient.RequestBodySpec spec = upstream.method(request.method()).uri(uri)
-                .headers(headers -> HeaderPolicy.copyUpstream(incoming, headers, call.provider().auth(), key.key()));
-        WebClient.RequestHeadersSpec<?> ready = hasBody
-                ? spec.body(BodyInserters.fromDataBuffers(request.bodyToFlux(DataBuffer.class))) : spec;
+                .headers(headers -> HeaderPolicy.copyUpstream(outbound.headers(), headers, call.provider().auth(),
+                        key.key()));
+        WebClient.RequestHeadersSpec<?> ready = outbound.body() != null
+                ? spec.body(BodyInserters.fromDataBuffers(outbound.body())) : spec;
         return ready.retrieve()
                 .onStatus(status -> true, response -> Mono.empty())
                 .toEntityFlux(DataBuffer.class)
@@ -199,6 +242,33 @@ class ProxyHandler {
     private static URI withQueryKey(URI target, String key) {
         String separator = target.getRawQuery() == null ? "?" : "&";
         return URI.create(target + separator + "key=" + URLEncoder.encode(key, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One call to forward.
+     *
+     * @param provider where {@code providerId} is served, {@code null} when the catalog has no such provider
+     * @param path the provider path, percent-encoded, starting with '/'
+     * @param headers the client's headers; {@link HeaderPolicy} decides which go upstream
+     * @param body the request body, {@code null} for none
+     * @param hardwareId the device the caller names, checked against a device-bound key; may be {@code null}
+     * @param missingKey the problem for "no provider key": seed 000's 400 or seed 001's 503
+     */
+    record Outbound(String providerId, ProxyProperties.Provider provider, String path, String rawQuery, Mono<Caller> caller, HttpHeaders headers,
+                    Flux<DataBuffer> body, String hardwareId, Function<String, ProxyProblem> missingKey,
+                    byte[] bodyBytes) {
+
+        /**
+         * The body to send once admission has passed: a body the proxy built itself ({@code bodyBytes}) as it is;
+         * the client's own body from the admitted request, which replays it if admission had to read it.
+         */
+        Outbound readingFrom(ServerRequest admitted) {
+            if (body == null || bodyBytes != null) {
+                return this;
+            }
+            return new Outbound(providerId, provider, path, rawQuery, caller, headers,
+                    admitted.bodyToFlux(DataBuffer.class), hardwareId, missingKey, null);
+        }
     }
 
     private record Call(String providerId, ProxyProperties.Provider provider, URI target, String operation,

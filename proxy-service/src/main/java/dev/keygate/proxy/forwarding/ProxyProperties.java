@@ -32,7 +32,9 @@ public record ProxyProperties(@NotBlank String region, @NotNull Duration connect
         /** {@code x-goog-api-key: <key>} (Gemini). */
         X_GOOG_API_KEY,
         /** {@code ?key=<key>} (tool APIs that only take a query parameter). */
-        QUERY_KEY
+        QUERY_KEY,
+        /** {@code X-Subscription-Token: <key>} (Brave Search). */
+        X_SUBSCRIPTION_TOKEN
     }
 
     public record Provider(@NotNull URI baseUrl, @NotNull AuthScheme auth) {

@@ -59,6 +59,18 @@ public class CallAdmission {
      * @param path the path below the provider's prefix, e.g. {@code /v1/chat/completions}
      */
     public Mono<ServerRequest> admit(ServerRequest request, Caller caller, String provider, String path) {
+        return admit(request, caller, provider, path, null);
+    }
+
+    /**
+     * As {@link #admit(ServerRequest, Caller, String, String)} for a call whose provider body the proxy built itself
+     * (seed 001's envelope, a query template): the model scope is checked against {@code providerBody} rather than
+     * the request's own body, which is then left unread.
+     *
+     * @param providerBody the body that will be sent to the provider, or {@code null} for the request's own body
+     */
+    public Mono<ServerRequest> admit(ServerRequest request, Caller caller, String provider, String path,
+                                     byte[] providerBody) {
         ExchangeLimits exchange = ExchangeLimits.of(request.exchange());
         if (exchange != null) {
             exchange.authenticated();
@@ -89,7 +101,8 @@ public class CallAdmission {
             admission.release().run();
         }
         return budgets.admit(caller, provider).flatMap(verdict -> verdict.admitted()
-                ? models(request, caller, path)
+                ? (providerBody == null ? models(request, caller, path)
+                        : checkedBody(request, caller, path, providerBody))
                 : Mono.error(refusal("budget", problems -> problems.respond(ProxyProblems.quotaExhausted(
                         verdict.message() + " It renews at the start of the next period; ask a tenant admin to raise "
                                 + "the budget."), headers -> {
@@ -103,6 +116,18 @@ public class CallAdmission {
     /** Whether this caller may name this model (callers without a model scope may name any). */
     public boolean modelAllowed(Caller caller, String model) {
         return allowed(scope(caller), model);
+    }
+
+    private Mono<ServerRequest> checkedBody(ServerRequest request, Caller caller, String path, byte[] providerBody) {
+        List<String> scope = scope(caller);
+        if (scope.isEmpty()) {
+            return Mono.just(request);
+        }
+        Matcher inPath = PATH_MODEL.matcher(path);
+        if (inPath.find()) {
+            return allowed(scope, inPath.group(1)) ? Mono.just(request) : Mono.error(modelRefusal(inPath.group(1), scope));
+        }
+        return checked(request, providerBody, scope).thenReturn(request);
     }
 
     private Mono<ServerRequest> models(ServerRequest request, Caller caller, String path) {

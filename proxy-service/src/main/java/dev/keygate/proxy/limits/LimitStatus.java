@@ -11,6 +11,7 @@ import java.time.Instant;
  * @param remaining calls left in the current window
  * @param resetAt when the current window ends; {@code null} for in-flight caps
  * @param hard {@code false} for soft policies, which only report
+ * @param windowSeconds the window's length; {@code 0} for in-flight caps
  */
-public record LimitStatus(String name, long limit, long remaining, Instant resetAt, boolean hard) {
+public record LimitStatus(String name, long limit, long remaining, Instant resetAt, boolean hard, long windowSeconds) {
 }

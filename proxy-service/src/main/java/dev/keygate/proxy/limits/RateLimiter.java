@@ -170,16 +170,17 @@ public class RateLimiter {
         for (WindowLimit limit : limitsOf(caller)) {
             long used = limit.counters().count(limit.counter(), now);
             statuses.add(new LimitStatus(limit.name(), limit.limit(), Math.max(0, limit.limit() - used),
-                    Instant.ofEpochMilli(limit.counters().resetAt(now)), limit.hard()));
+                    Instant.ofEpochMilli(limit.counters().resetAt(now)), limit.hard(),
+                    limit.counters() == minutes ? MINUTE / 1000 : DAY / 1000));
         }
         if (caller.proxyKeyId() != null && properties.maxInFlightPerKey() > 0) {
             statuses.add(new LimitStatus("proxy-key calls in flight", properties.maxInFlightPerKey(),
-                    properties.maxInFlightPerKey() - inFlight.inFlight("key:" + caller.proxyKeyId()), null, true));
+                    properties.maxInFlightPerKey() - inFlight.inFlight("key:" + caller.proxyKeyId()), null, true, 0));
         }
         if (properties.maxInFlightPerUser() > 0) {
             statuses.add(new LimitStatus("user calls in flight", properties.maxInFlightPerUser(),
                     properties.maxInFlightPerUser() - inFlight.inFlight("user:" + caller.tenantId() + '/'
-                            + caller.userId()), null, true));
+                            + caller.userId()), null, true, 0));
         }
         return statuses;
     }
@@ -192,13 +193,13 @@ public class RateLimiter {
         if (ip.requests() > 0) {
             statuses.add(new LimitStatus("requests per " + ip.window().toSeconds() + " seconds from your address",
                     ip.requests(), Math.max(0, ip.requests() - addresses.count(address, now)),
-                    Instant.ofEpochMilli(addresses.resetAt(now)), true));
+                    Instant.ofEpochMilli(addresses.resetAt(now)), true, ip.window().toSeconds()));
         }
         if (ip.failedAuthentications() > 0) {
             statuses.add(new LimitStatus("failed authentications per " + ip.window().toSeconds() + " seconds",
                     ip.failedAuthentications(), Math.max(0, ip.failedAuthentications()
                     - failedAuthentications.count(address, now)),
-                    Instant.ofEpochMilli(failedAuthentications.resetAt(now)), true));
+                    Instant.ofEpochMilli(failedAuthentications.resetAt(now)), true, ip.window().toSeconds()));
         }
         return statuses;
     }

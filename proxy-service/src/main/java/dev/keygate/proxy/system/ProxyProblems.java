@@ -42,6 +42,7 @@ public class ProxyProblems {
         error.put("type", problem.errorType());
         error.put("param", null);
         error.put("code", problem.errorCode());
+        error.put("details", Map.of("error_code", problem.errorCode()));
         return write(problem, error, headers);
     }
 
@@ -90,6 +91,40 @@ public class ProxyProblems {
         headers.set("X-Frame-Options", "DENY");
         headers.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
         headers.set("Referrer-Policy", "no-referrer");
+    }
+
+    /**
+     * Like {@link #respond(ProxyProblem)}, in the terms of the provider the caller's SDK was written for: on
+     * Anthropic routes {@code error.type} is Anthropic's ({@code authentication_error}, {@code permission_error},
+     * {@code not_found_error}, {@code rate_limit_error}, {@code api_error}, ...) and {@code error.details.error_code}
+     * carries Keygate's code, which is where the Anthropic SDKs read them from. The body stays problem+json, so its
+     * top-level {@code type} is the problem type URI, not Anthropic's {@code "error"}.
+     */
+    public Mono<ServerResponse> respond(ProxyProblem problem, String providerId) {
+        if (!"anthropic".equals(providerId)) {
+            return respond(problem);
+        }
+        return respond(new ProxyProblem(problem.status(), problem.slug(), problem.title(), problem.detail(),
+                anthropicErrorType(problem.status().value()), problem.errorCode()));
+    }
+
+    static String anthropicErrorType(int status) {
+        switch (status) {
+            case 401:
+                return "authentication_error";
+            case 403:
+                return "permission_error";
+            case 404:
+                return "not_found_error";
+            case 413:
+                return "request_too_large";
+            case 429:
+                return "rate_limit_error";
+            case 529:
+                return "overloaded_error";
+            default:
+                return status >= 500 ? "api_error" : "invalid_request_error";
+        }
     }
 
     public static ProxyProblem unauthenticated(String detail) {
@@ -169,5 +204,41 @@ public class ProxyProblems {
         return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "usage-spool-full", "Usage recording unavailable",
                 "Keygate cannot record usage right now (its event broker is unreachable and the local spool is full); "
                         + "retry shortly.", "api_error", "usage_spool_full");
+    }
+
+    // --- seed compatibility routes (seed 001 envelope, seed 003 query templates) --------------------------------
+
+    public static ProxyProblem hardwareNotActivated() {
+        // Seed 001's own message, so its clients show what they always showed.
+        return new ProxyProblem(HttpStatus.FORBIDDEN, "hardware-id-not-activated",
+                "Hardware ID not activated for this license", "Hardware ID not activated for this license",
+                "permission_error", "hardware_id_not_activated");
+    }
+
+    public static ProxyProblem providerKeyUnavailable(String detail) {
+        // Seed 001: on its /proxy/{provider}/{api_path} route a missing provider key is a 503.
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "api-key-not-configured", "API key not configured",
+                detail, "api_error", "api_key_not_configured");
+    }
+
+    public static ProxyProblem invalidEnvelope(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-envelope", "Invalid proxy request", detail,
+                "invalid_request_error", "invalid_envelope");
+    }
+
+    public static ProxyProblem envelopeTooLarge(long maxBytes) {
+        return new ProxyProblem(HttpStatus.CONTENT_TOO_LARGE, "envelope-too-large", "Request too large",
+                "The request body exceeds " + maxBytes + " bytes; send a smaller one.", "invalid_request_error",
+                "request_too_large");
+    }
+
+    public static ProxyProblem queryNotAllowed(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "query-type-not-allowed", "Query type not allowed", detail,
+                "invalid_request_error", "query_type_not_allowed");
+    }
+
+    public static ProxyProblem invalidQueryParameters(String detail) {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "invalid-query-parameters", "Invalid query parameters",
+                detail, "invalid_request_error", "invalid_query_parameters");
     }
 }
