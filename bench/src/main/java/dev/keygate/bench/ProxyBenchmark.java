@@ -183,7 +183,7 @@ public final class ProxyBenchmark {
 
         log("starting proxy-service on " + proxyPort);
         ServiceProcess proxy = ServiceProcess.startJar("proxy-service", KeygateService.PROXY.executableJar(root,
-                        VERSION), ServiceProcess.SERVICE_JVM_OPTIONS, ServiceEnvironment.proxy(wiring), work,
+                        VERSION), ServiceProcess.SERVICE_JVM_OPTIONS, benchProxyEnvironment(wiring), work,
                 work.resolve("proxy-service.log"));
         started.add(proxy);
         proxy.awaitHealthy(KeygateService.PROXY.healthUrl(ports), Duration.ofSeconds(180));
@@ -267,6 +267,24 @@ public final class ProxyBenchmark {
         Files.writeString(root.resolve("bench/results/proxy.md"), report);
     }
 
+    /**
+     * The local stack's proxy environment with the per-address limit raised: wrk sends everything from 127.0.0.1,
+     * far more than the production default of 1200 a minute allows one address. The limit is still evaluated on
+     * every call; only its figure changes.
+     */
+    private static Map<String, String> benchProxyEnvironment(StackWiring wiring) {
+        Map<String, String> environment = new java.util.LinkedHashMap<>(ServiceEnvironment.proxy(wiring));
+        environment.put("KEYGATE_IP_REQUESTS", "1000000000");
+        environment.put("KEYGATE_MAX_IN_FLIGHT_PER_KEY", "1000");
+        environment.put("KEYGATE_MAX_IN_FLIGHT_PER_USER", "1000");
+        String recording = System.getenv("KEYGATE_BENCH_JFR");
+        if (recording != null && !recording.isBlank()) {
+            // A flight recording of the proxy for finding where its CPU goes: KEYGATE_BENCH_JFR=/tmp/proxy.jfr
+            environment.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording + ",settings=profile");
+        }
+        return environment;
+    }
+
     private ServiceProcess startNginx(int port, int providerPort) throws IOException {
         Path prefix = Files.createDirectories(work.resolve("nginx"));
         Files.createDirectories(prefix.resolve("logs"));
@@ -319,7 +337,10 @@ public final class ProxyBenchmark {
                 .digest(key.getBytes(StandardCharsets.UTF_8)));
         UUID keyId = UUID.randomUUID();
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, tenant, user, hash,
-                key.substring(key.length() - 4), List.of(), null, null, null, null, null);
+                key.substring(key.length() - 4), List.of(), null, null, null, null,
+                // Limits on, as in production, but far above what one load run can send: every call is counted
+                // against the key's minute and day windows and never refused.
+                new dev.keygate.contracts.admin.v1.ProxyKeyLimits(100_000_000, 1_000_000_000, null));
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
