@@ -32,6 +32,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
@@ -47,6 +49,7 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code /api/proxy/{provider}/**} and {@code /api/proxy/tools/{tool}/**}: authenticate the caller, lease the provider key from keyvault, forward method,
@@ -58,6 +61,9 @@ import reactor.netty.resources.ConnectionProvider;
 class ProxyHandler {
 
     static final String PREFIX = "/api/proxy/";
+    /** The largest chat request the proxy reads to ask for streamed usage; larger ones pass unread and unbilled. */
+    static final int MAX_INSPECTED_BODY = 16 * 1024 * 1024;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     static final String TOOLS_PREFIX = PREFIX + "tools/";
     /** Where a device-bound proxy key's caller names its device on the provider routes (seed 001 binding). */
     static final String HARDWARE_ID_HEADER = "X-Hardware-Id";
@@ -146,7 +152,8 @@ class ProxyHandler {
             return problems.respond(ProxyProblems.badPath(ex.getMessage()), providerId);
         }
         String traceId = traceId();
-        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId);
+        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId,
+                false);
         return outbound.caller()
                 .flatMap(caller -> {
                     if (!caller.mayUse(providerId)) {
@@ -158,9 +165,10 @@ class ProxyHandler {
                         return problems.respond(ProxyProblems.hardwareNotActivated(), providerId);
                     }
                     return admission.admit(request, caller, providerId, outbound.path(), outbound.bodyBytes())
-                            .flatMap(admitted -> keyvault.resolve(caller, providerId)
-                                    .flatMap(key -> exchange(request, outbound.readingFrom(admitted), caller, key,
-                                            call)));
+                            .flatMap(admitted -> askForStreamUsage(request, outbound.readingFrom(admitted), call))
+                            .flatMap(prepared -> keyvault.resolve(caller, providerId)
+                                    .flatMap(key -> exchange(request, prepared.outbound(), caller, key,
+                                            prepared.call())));
                 })
                 .onErrorResume(CallRefusedException.class, ex -> ex.respond(problems))
                 .onErrorResume(ex -> RequestBodyTooLargeException.in(ex) != null, ex -> problems.respond(
@@ -177,6 +185,37 @@ class ProxyHandler {
                                 : ProxyProblems.upstreamUnreachable(providerId), providerId))
                 .onErrorResume(TimeoutException.class,
                         ex -> problems.respond(ProxyProblems.upstreamTimeout(providerId), providerId));
+    }
+
+    /**
+     * For a streamed OpenAI-style chat completion that did not ask for usage, asks for it (see {@link StreamUsage});
+     * the answer's extra usage chunk is then removed before the client sees it. Any other call passes unchanged and
+     * its body unread.
+     */
+    private Mono<Prepared> askForStreamUsage(ServerRequest request, Outbound outbound, Call call) {
+        if (outbound.body() == null || !StreamUsage.mayAsk(outbound.providerId(), request.method(), outbound.path())) {
+            return Mono.just(new Prepared(outbound, call));
+        }
+        Mono<byte[]> body = outbound.bodyBytes() != null ? Mono.just(outbound.bodyBytes())
+                : DataBufferUtils.join(outbound.body(), MAX_INSPECTED_BODY).map(ProxyHandler::bytes);
+        return body.map(bytes -> {
+            byte[] asking = StreamUsage.askingForUsage(bytes, JSON);
+            byte[] sent = asking == null ? bytes : asking;
+            HttpHeaders headers = new HttpHeaders();
+            headers.addAll(outbound.headers());
+            headers.setContentLength(sent.length);
+            return new Prepared(new Outbound(outbound.providerId(), outbound.provider(), outbound.path(),
+                    outbound.rawQuery(), outbound.caller(), headers,
+                    Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(sent))),
+                    outbound.hardwareId(), outbound.missingKey(), sent), asking == null ? call : call.strippingUsage());
+        });
+    }
+
+    private static byte[] bytes(DataBuffer buffer) {
+        byte[] bytes = new byte[buffer.readableByteCount()];
+        buffer.read(bytes);
+        DataBufferUtils.release(buffer);
+        return bytes;
     }
 
     private Mono<ServerResponse> exchange(ServerRequest request, Outbound outbound, Caller caller, ResolvedKey key,
@@ -204,12 +243,13 @@ class ProxyHandler {
         boolean streamed = meter.streamed();
         AtomicLong firstByte = new AtomicLong(-1);
         int status = answer.getStatusCode().value();
-        Flux<DataBuffer> body = (answer.getBody() == null ? Flux.<DataBuffer>empty() : answer.getBody())
+        Flux<DataBuffer> metered = (answer.getBody() == null ? Flux.<DataBuffer>empty() : answer.getBody())
                 .doOnNext(buffer -> {
                     firstByte.compareAndSet(-1, System.nanoTime());
                     meter.accept(buffer);
                 })
                 .doFinally(signal -> record(caller, call, status, streamed, meter.finish(), firstByte.get()));
+        Flux<DataBuffer> body = call.stripUsage() && streamed ? UsageChunkFilter.strip(metered) : metered;
         BodyInserter<Flux<DataBuffer>, ServerHttpResponse> inserter =
                 (response, context) -> response.writeAndFlushWith(body.map(Flux::just));
         return ServerResponse.status(answer.getStatusCode())
@@ -271,7 +311,17 @@ class ProxyHandler {
         }
     }
 
+    /**
+     * @param stripUsage whether the proxy asked for a usage chunk the client did not, which must not reach it
+     */
     private record Call(String providerId, ProxyProperties.Provider provider, URI target, String operation,
-                        Instant receivedAt, long started, String traceId) {
+                        Instant receivedAt, long started, String traceId, boolean stripUsage) {
+
+        Call strippingUsage() {
+            return new Call(providerId, provider, target, operation, receivedAt, started, traceId, true);
+        }
+    }
+
+    private record Prepared(Outbound outbound, Call call) {
     }
 }
