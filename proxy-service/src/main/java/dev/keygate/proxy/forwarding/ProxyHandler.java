@@ -76,12 +76,14 @@ class ProxyHandler {
     private final UsagePublisher usage;
     private final ProxyProblems problems;
     private final CallAdmission admission;
+    private final CustomProviders custom;
     private final ObjectProvider<Tracer> tracer;
     private final WebClient upstream;
 
     ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers,
                  KeyvaultClient keyvault, UsageMeters meters, UsagePublisher usage, ProxyProblems problems,
-                 CallAdmission admission, ObjectProvider<Tracer> tracer, WebClient.Builder builder) {
+                 CallAdmission admission, CustomProviders custom, ObjectProvider<Tracer> tracer,
+                 WebClient.Builder builder) {
         this.properties = properties;
         this.tools = tools;
         this.callers = callers;
@@ -90,6 +92,7 @@ class ProxyHandler {
         this.usage = usage;
         this.problems = problems;
         this.admission = admission;
+        this.custom = custom;
         this.tracer = tracer;
         HttpClient http = HttpClient.create(ConnectionProvider.builder("upstream")
                         .maxConnections(1000)
@@ -136,7 +139,13 @@ class ProxyHandler {
         String providerId = outbound.providerId();
         ProxyProperties.Provider provider = outbound.provider();
         if (provider == null) {
-            return problems.respond(ProxyProblems.unknownProvider(providerId), providerId);
+            // Not predefined: perhaps the caller's tenant's own provider, known once the caller is.
+            return outbound.caller()
+                    .flatMap(caller -> custom.find(caller.tenantId(), providerId)
+                            .map(found -> forward(request, outbound.to(found, Mono.just(caller))))
+                            .orElseGet(() -> problems.respond(ProxyProblems.unknownProvider(providerId), providerId)))
+                    .onErrorResume(CallerRejectedException.class,
+                            ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage()), providerId));
         }
         if (!usage.acceptingCalls()) {
             // Admission control: a call whose usage event could not be kept is refused rather than left unrecorded.
@@ -193,7 +202,10 @@ class ProxyHandler {
      * its body unread.
      */
     private Mono<Prepared> askForStreamUsage(ServerRequest request, Outbound outbound, Call call) {
-        if (outbound.body() == null || !StreamUsage.mayAsk(outbound.providerId(), request.method(), outbound.path())) {
+        boolean openAiStyle = StreamUsage.mayAsk(outbound.providerId(), request.method(), outbound.path())
+                || !properties.providers().containsKey(outbound.providerId()) && !tools.tools().containsKey(
+                        outbound.providerId()) && StreamUsage.mayAsk("openai", request.method(), outbound.path());
+        if (outbound.body() == null || !openAiStyle) {
             return Mono.just(new Prepared(outbound, call));
         }
         Mono<byte[]> body = outbound.bodyBytes() != null ? Mono.just(outbound.bodyBytes())
@@ -302,6 +314,12 @@ class ProxyHandler {
          * The body to send once admission has passed: a body the proxy built itself ({@code bodyBytes}) as it is;
          * the client's own body from the admitted request, which replays it if admission had to read it.
          */
+        /** The same call to a provider found after authentication, for the caller already authenticated. */
+        Outbound to(ProxyProperties.Provider found, Mono<Caller> authenticated) {
+            return new Outbound(providerId, found, path, rawQuery, authenticated, headers, body, hardwareId,
+                    missingKey, bodyBytes);
+        }
+
         Outbound readingFrom(ServerRequest admitted) {
             if (body == null || bodyBytes != null) {
                 return this;

@@ -49,6 +49,7 @@ final class CompatRoutesFixture implements AutoCloseable {
     final UsagePublisher usage = mock(UsagePublisher.class);
     final ProxyKeyDirectory directory = new ProxyKeyDirectory();
     final WebTestClient client;
+    final TestForwarding forwarding;
 
     CompatRoutesFixture(Map<String, CompatProperties.QueryTemplate> queries, RateLimitStatusSource limits) {
         directory.apply(issued(PLAIN_PX, null));
@@ -61,7 +62,7 @@ final class CompatRoutesFixture implements AutoCloseable {
         CallerAuthenticator callers = TestCallers.authenticator(directory);
         ProxyProblems problems = TestProblems.problems();
         when(usage.acceptingCalls()).thenReturn(true);
-        TestForwarding forwarding = new TestForwarding(provider.baseUrl(), provider.baseUrl(), callers, keyvault, usage,
+        forwarding = new TestForwarding(provider.baseUrl(), provider.baseUrl(), callers, keyvault, usage,
                 problems, TestAdmission.admission(directory));
         CompatProperties properties = new CompatProperties(DataSize.ofKilobytes(64),
                 Map.of("anthropic", Map.of("anthropic-version", "2023-06-01")), queries);

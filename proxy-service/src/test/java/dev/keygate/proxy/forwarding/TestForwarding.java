@@ -25,6 +25,7 @@ public final class TestForwarding {
 
     private final ProxyProperties properties;
     private final ProxyHandler handler;
+    private final CustomProviders custom = new CustomProviders();
 
     public TestForwarding(URI openAi, URI anthropic, CallerAuthenticator callers, KeyvaultClient keyvault,
                           UsagePublisher usage, ProxyProblems problems, CallAdmission admission) {
@@ -35,7 +36,12 @@ public final class TestForwarding {
                 "brave", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_SUBSCRIPTION_TOKEN),
                 "e2b", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_API_KEY)));
         this.handler = new ProxyHandler(properties, tools, callers, keyvault, TestMeters.meters(), usage, problems,
-                admission, new StaticListableBeanFactory().getBeanProvider(Tracer.class), WebClient.builder());
+                admission, custom, new StaticListableBeanFactory().getBeanProvider(Tracer.class), WebClient.builder());
+    }
+
+    /** Announces a tenant's custom provider as admin-service's {@code provider.changed} would. */
+    public void announce(dev.keygate.contracts.admin.v1.ProviderChanged change) {
+        custom.apply(change);
     }
 
     public ProviderCalls calls() {
