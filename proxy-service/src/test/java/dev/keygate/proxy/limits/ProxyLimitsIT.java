@@ -456,7 +456,7 @@ class ProxyLimitsIT {
         String secret = "px_" + HexFormat.of().formatHex(random);
         UUID id = UUID.randomUUID();
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), id, tenant, "alice",
-                sha256(secret), secret.substring(secret.length() - 4), List.of(), null, null, null, models, limits);
+                sha256(secret), secret.substring(secret.length() - 4), List.of(), null, null, null, models, limits, null);
         publish(Topics.ADMIN_PROXY_KEYS, id.toString(), JSON.writerFor(ProxyKeyEvent.class).writeValueAsString(issued));
         await().atMost(PATIENCE).until(() -> directory.issued(id.toString()).isPresent());
         return new Key(id, secret);
