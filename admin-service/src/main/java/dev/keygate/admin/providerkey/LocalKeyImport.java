@@ -49,9 +49,14 @@ class LocalKeyImport {
 
     @EventListener(ApplicationReadyEvent.class)
     void importFromEnvironment() {
-        Thread importer = new Thread(() -> found(System::getenv).forEach(this::store), "local-key-import");
+        Thread importer = new Thread(() -> importFrom(System::getenv), "local-key-import");
         importer.setDaemon(true);
         importer.start();
+    }
+
+    /** Stores every key found in {@code environment} as an organisation key and announces each; blocks. */
+    void importFrom(Function<String, String> environment) {
+        found(environment).forEach(this::store);
     }
 
     /** The keys present in {@code environment}, by provider; blank values are ignored. */

@@ -65,6 +65,12 @@ class ProviderKeyOutboxIT {
     @Autowired
     JdbcTemplate jdbc;
 
+    @Autowired
+    KeyvaultClient keyvaultClient;
+
+    @Autowired
+    ProviderKeyAnnouncements announcements;
+
     private TopicRecorder topic;
 
     @DynamicPropertySource
@@ -139,6 +145,21 @@ class ProviderKeyOutboxIT {
                 .andExpect(status().isNoContent());
         awaitChange(recordKey, ProviderKeyChanged.DELETED);
 
+        assertNoKeyMaterial(tenant, key);
+    }
+
+    @Test
+    void keysImportedFromTheEnvironmentAreAnnouncedAsOrganisationKeys() {
+        String tenant = "t" + UUID.randomUUID().toString().substring(0, 8);
+        String key = "xai-env-" + UUID.randomUUID();
+        LocalKeyImport importer = new LocalKeyImport(keyvaultClient, announcements, tenant);
+
+        importer.importFrom(Map.of("XAI_API_KEY", key)::get);
+
+        ProviderKeyChanged stored = awaitChange(tenant + "/*/xai", ProviderKeyChanged.STORED);
+        assertThat(stored.userId()).isNull();
+        assertThat(VAULT_CALLS).anyMatch(call -> call.startsWith("PUT /v1/tenants/" + tenant + "/keys/xai")
+                && call.contains(key));
         assertNoKeyMaterial(tenant, key);
     }
 
