@@ -39,6 +39,12 @@ public final class Topics {
      */
     public static final String USAGE_BUDGET_STATE = "keygate.usage.budget-state.v1";
 
+     * {@link dev.keygate.contracts.admin.v1.ProviderKeyChanged} relayed from admin-service's outbox, keyed by
+     * {@code tenant/user/provider} ({@code *} for the user of an organisation key). Compacted: the last change per
+     * stored key. Never carries key material.
+     */
+    public static final String ADMIN_PROVIDER_KEYS = "keygate.admin.provider-keys.v1";
+
     private Topics() {
     }
 }

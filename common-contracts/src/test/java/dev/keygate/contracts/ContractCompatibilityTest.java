@@ -18,6 +18,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
@@ -251,7 +252,7 @@ class ContractCompatibilityTest {
     @Test
     void issuedEventNeverCarriesAProxyKey() throws IOException {
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), UUID.randomUUID(), "acme",
-                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null, null, null, null, null);
+                "alice", "b".repeat(64), "Qx9a", List.of("openai"), null, null, null, null, null, null);
 
         String json = MAPPER.writeValueAsString(issued);
 
@@ -266,6 +267,78 @@ class ContractCompatibilityTest {
         assertThat(issued.licenseId()).isEqualTo(UUID.fromString("7d3f5a9e-2b1c-4e8d-9f6a-3c2b1a0e9d8c"));
         assertThat(issued.hardwareIdHash()).isEqualTo("58c82fbac9b4ad6cc4b5e3b1d07e1d8a0a3d3f2a3b6c1e0f9d8c7b6a5e4d3c2b");
         assertThat(issued.userId()).isEqualTo("license:7d3f5a9e-2b1c-4e8d-9f6a-3c2b1a0e9d8c");
+    }
+
+    @Test
+    void deviceKeySampleNamesItsLicenseTier() throws IOException {
+        ProxyKeyIssued issued = (ProxyKeyIssued) MAPPER.readValue(
+                goldenText("admin/proxy-key.v1/issued-for-device-with-tier.json"), ProxyKeyEvent.class);
+
+        assertThat(issued.licenseTier()).isEqualTo("pro");
+        assertThat(issued.licenseId()).isEqualTo(UUID.fromString("7d3f5a9e-2b1c-4e8d-9f6a-3c2b1a0e9d8c"));
+    }
+
+    @Test
+    void deviceKeyWrittenBeforeTiersParsesWithoutATier() throws IOException {
+        ProxyKeyIssued issued = (ProxyKeyIssued) MAPPER.readValue(
+                goldenText("admin/proxy-key.v1/issued-for-device.json"), ProxyKeyEvent.class);
+
+        assertThat(issued.licenseTier()).isNull();
+        assertThat(MAPPER.writeValueAsString(issued)).doesNotContain("licenseTier");
+    }
+
+    static Stream<Path> providerKeyGoldens() throws Exception {
+        return golden("admin/provider-key.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("providerKeyGoldens")
+    void everyProviderKeyGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        ProviderKeyChanged event = MAPPER.readValue(json, ProviderKeyChanged.class);
+
+        assertThat(event.type()).isEqualTo(ProviderKeyChanged.TYPE);
+        assertThat(event.version()).isEqualTo(1);
+        assertThat(ProviderKeyChanged.ACTIONS).contains(event.action());
+        assertThat(validate("provider-key-changed.v1", json)).isEmpty();
+        assertThat(validate("provider-key-changed.v1", MAPPER.writeValueAsString(event))).isEmpty();
+    }
+
+    @Test
+    void organisationKeyEventHasNoUserAndAStarInItsRecordKey() throws IOException {
+        ProviderKeyChanged event = MAPPER.readValue(goldenText("admin/provider-key.v1/organisation-key-deleted.json"),
+                ProviderKeyChanged.class);
+
+        assertThat(event.userId()).isNull();
+        assertThat(ProviderKeyChanged.key(event.tenantId(), event.userId(), event.provider()))
+                .isEqualTo("acme/*/anthropic");
+        assertThat(ProviderKeyChanged.key("acme", "alice", "openai")).isEqualTo("acme/alice/openai");
+    }
+
+    @Test
+    void providerKeyEventWritesExactlyItsFieldsAndNoKeyMaterial() throws IOException {
+        ProviderKeyChanged event = new ProviderKeyChanged(UUID.randomUUID(), null, 0,
+                Instant.parse("2026-11-22T10:00:00Z"), "acme", "alice", "openai", ProviderKeyChanged.STORED);
+
+        String json = MAPPER.writeValueAsString(event);
+
+        assertThat(MAPPER.readTree(json).propertyNames()).containsExactlyInAnyOrder("eventId", "type",
+                "version", "occurredAt", "tenantId", "userId", "provider", "action");
+        assertThat(MAPPER.readValue(json, ProviderKeyChanged.class)).isEqualTo(event);
+        assertThat(validate("provider-key-changed.v1", json)).isEmpty();
+    }
+
+    @Test
+    void providerKeySchemaRefusesKeyMaterialAndUnknownActions() throws IOException {
+        String stored = goldenText("admin/provider-key.v1/user-key-stored.json");
+        String withHint = stored.replace("\"action\": \"stored\"", "\"action\": \"stored\", \"hint\": \"Qx9a\"");
+        String replaced = stored.replace("\"stored\"", "\"replaced\"");
+
+        assertThat(withHint).contains("hint");
+        assertThat(validate("provider-key-changed.v1", withHint)).isNotEmpty();
+        assertThat(validate("provider-key-changed.v1", replaced)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(replaced, ProviderKeyChanged.class)).hasMessageContaining("replaced");
     }
 
     @Test

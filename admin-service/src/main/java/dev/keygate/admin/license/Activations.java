@@ -73,7 +73,7 @@ class Activations {
 
         IssuedProxyKey key = proxyKeys.issueForDevice(license.tenantId(), license.deviceKeyOwner(),
                 "license " + license.hint() + " device " + hardwareIdHash.substring(0, 12), license.providers(),
-                license.expiresAt(), license.id(), hardwareIdHash, license.dailyRequestLimit());
+                license.expiresAt(), license.id(), hardwareIdHash, license.dailyRequestLimit(), license.tier());
         LicenseActivation device;
         if (known.isPresent()) {
             device = known.get();

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import dev.keygate.admin.system.UpstreamUnavailableException;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -36,18 +37,26 @@ class LocalKeyImport {
     private static final int ATTEMPTS = 30;
 
     private final KeyvaultClient keyvault;
+    private final ProviderKeyAnnouncements announcements;
     private final String tenant;
 
-    LocalKeyImport(KeyvaultClient keyvault, @Value("${keygate.local-import.tenant}") String tenant) {
+    LocalKeyImport(KeyvaultClient keyvault, ProviderKeyAnnouncements announcements,
+                   @Value("${keygate.local-import.tenant}") String tenant) {
         this.keyvault = keyvault;
+        this.announcements = announcements;
         this.tenant = tenant;
     }
 
     @EventListener(ApplicationReadyEvent.class)
     void importFromEnvironment() {
-        Thread importer = new Thread(() -> found(System::getenv).forEach(this::store), "local-key-import");
+        Thread importer = new Thread(() -> importFrom(System::getenv), "local-key-import");
         importer.setDaemon(true);
         importer.start();
+    }
+
+    /** Stores every key found in {@code environment} as an organisation key and announces each; blocks. */
+    void importFrom(Function<String, String> environment) {
+        found(environment).forEach(this::store);
     }
 
     /** The keys present in {@code environment}, by provider; blank values are ignored. */
@@ -68,6 +77,8 @@ class LocalKeyImport {
                 var stored = keyvault.storeOrganisationKey(tenant, provider, key, "imported from the environment");
                 log.info("Imported the {} key from the environment (…{}) as an organisation key of tenant {}", provider,
                         stored.hint(), tenant);
+                // A restarted admin-service may import a changed .env while proxies still hold the old key.
+                announcements.organisationKey(tenant, provider, ProviderKeyChanged.STORED);
                 return;
             }
             catch (UpstreamUnavailableException ex) {

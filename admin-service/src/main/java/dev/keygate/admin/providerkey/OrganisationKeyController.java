@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 import dev.keygate.admin.system.Caller;
 import dev.keygate.admin.system.InvalidRequestException;
 import dev.keygate.admin.system.NotFoundException;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -19,7 +20,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A platform admin's organisation keys: one key that serves every user of the tenant who has none of their own
- * (seed 001's "one API key serves many customers"). The key goes to keyvault; nothing of it is kept here.
+ * (seed 001's "one API key serves many customers"). The key goes to keyvault; nothing of it is kept here. Every
+ * change is announced as {@code provider-key.changed} once keyvault has made it, so proxies drop the cached key.
  */
 @RestController
 @RequestMapping("/api/v1/org/provider-keys")
@@ -28,9 +30,11 @@ class OrganisationKeyController {
     private static final Pattern PROVIDER = Pattern.compile("[a-z0-9][a-z0-9-]{0,63}");
 
     private final KeyvaultClient keyvault;
+    private final ProviderKeyAnnouncements announcements;
 
-    OrganisationKeyController(KeyvaultClient keyvault) {
+    OrganisationKeyController(KeyvaultClient keyvault, ProviderKeyAnnouncements announcements) {
         this.keyvault = keyvault;
+        this.announcements = announcements;
     }
 
     @PutMapping("/{provider}")
@@ -40,8 +44,11 @@ class OrganisationKeyController {
         if (request == null || request.apiKey() == null || request.apiKey().isBlank()) {
             throw new InvalidRequestException("Send the key as {\"api_key\": \"<the organisation's " + provider + " key>\"}.");
         }
-        return OrganisationKeyView.of(keyvault.storeOrganisationKey(Caller.from(token).tenantId(), provider,
+        String tenantId = Caller.from(token).tenantId();
+        OrganisationKeyView stored = OrganisationKeyView.of(keyvault.storeOrganisationKey(tenantId, provider,
                 request.apiKey().strip(), null));
+        announcements.organisationKey(tenantId, provider, ProviderKeyChanged.STORED);
+        return stored;
     }
 
     @GetMapping
@@ -52,9 +59,11 @@ class OrganisationKeyController {
     @DeleteMapping("/{provider}")
     ResponseEntity<Void> delete(@AuthenticationPrincipal Jwt token, @PathVariable String provider) {
         checkProvider(provider);
-        if (!keyvault.deleteOrganisationKey(Caller.from(token).tenantId(), provider)) {
+        String tenantId = Caller.from(token).tenantId();
+        if (!keyvault.deleteOrganisationKey(tenantId, provider)) {
             throw new NotFoundException("Your organisation has no " + provider + " key.");
         }
+        announcements.organisationKey(tenantId, provider, ProviderKeyChanged.DELETED);
         return ResponseEntity.noContent().build();
     }
 

@@ -7,13 +7,15 @@ import java.util.regex.Pattern;
 import dev.keygate.admin.system.Caller;
 import dev.keygate.admin.system.InvalidRequestException;
 import dev.keygate.admin.system.NotFoundException;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import dev.keygate.contracts.keyvault.v1.StoredKeyMetadata;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * A user's own provider keys. The plaintext goes once to keyvault and is forgotten; only metadata is kept here.
- * keyvault is called outside any database transaction so a slow vault never holds a connection.
+ * keyvault is called outside any database transaction so a slow vault never holds a connection; every change is
+ * announced ({@code provider-key.changed}) in the transaction that changes the metadata.
  */
 @Service
 class ProviderKeys {
@@ -23,12 +25,15 @@ class ProviderKeys {
     private final KeyvaultClient keyvault;
     private final ProviderKeyRepository repository;
     private final TransactionTemplate transaction;
+    private final ProviderKeyAnnouncements announcements;
     private final Clock clock = Clock.systemUTC();
 
-    ProviderKeys(KeyvaultClient keyvault, ProviderKeyRepository repository, TransactionTemplate transaction) {
+    ProviderKeys(KeyvaultClient keyvault, ProviderKeyRepository repository, TransactionTemplate transaction,
+                 ProviderKeyAnnouncements announcements) {
         this.keyvault = keyvault;
         this.repository = repository;
         this.transaction = transaction;
+        this.announcements = announcements;
     }
 
     ProviderKeyView store(Caller caller, String provider, StoreProviderKey request) {
@@ -42,7 +47,9 @@ class ProviderKeys {
             ProviderKey key = repository.findByTenantIdAndUserIdAndProvider(caller.tenantId(), caller.userId(), provider)
                     .orElseGet(() -> new ProviderKey(caller.tenantId(), caller.userId(), provider, clock.instant()));
             key.stored(stored.secretId(), stored.hint(), stored.fingerprint(), clock.instant());
-            return ProviderKeyView.of(repository.save(key));
+            ProviderKeyView view = ProviderKeyView.of(repository.save(key));
+            announcements.userKey(caller.tenantId(), caller.userId(), provider, ProviderKeyChanged.STORED);
+            return view;
         });
     }
 
@@ -61,9 +68,12 @@ class ProviderKeys {
     void delete(Caller caller, String provider) {
         checkProvider(provider);
         keyvault.deleteUserKey(caller.tenantId(), caller.userId(), provider);
-        transaction.executeWithoutResult(status -> repository
-                .findByTenantIdAndUserIdAndProvider(caller.tenantId(), caller.userId(), provider)
-                .ifPresent(repository::delete));
+        // Announced even when no metadata was left: keyvault may still have held a key a proxy cached.
+        transaction.executeWithoutResult(status -> {
+            repository.findByTenantIdAndUserIdAndProvider(caller.tenantId(), caller.userId(), provider)
+                    .ifPresent(repository::delete);
+            announcements.userKey(caller.tenantId(), caller.userId(), provider, ProviderKeyChanged.DELETED);
+        });
     }
 
     private static void checkProvider(String provider) {

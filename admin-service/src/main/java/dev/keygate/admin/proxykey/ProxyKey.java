@@ -48,12 +48,15 @@ class ProxyKey {
     private UUID licenseId;
     @Column(name = "hardware_id_hash")
     private String hardwareIdHash;
+    @Column(name = "license_tier")
+    private String licenseTier;
 
     protected ProxyKey() {
     }
 
     ProxyKey(UUID id, String tenantId, String userId, String name, String keyHash, String hint,
-             ProxyKeyScope scope, Instant createdAt, Instant expiresAt, UUID licenseId, String hardwareIdHash) {
+             ProxyKeyScope scope, Instant createdAt, Instant expiresAt, UUID licenseId, String hardwareIdHash,
+             String licenseTier) {
         this.id = id;
         this.tenantId = tenantId;
         this.userId = userId;
@@ -64,6 +67,7 @@ class ProxyKey {
         this.expiresAt = expiresAt;
         this.licenseId = licenseId;
         this.hardwareIdHash = hardwareIdHash;
+        this.licenseTier = licenseTier;
         rescope(scope);
     }
 
@@ -132,6 +136,11 @@ class ProxyKey {
 
     String hardwareIdHash() {
         return hardwareIdHash;
+    }
+
+    /** The tier of the license a device-bound key belongs to, kept so every re-announcement carries it. */
+    String licenseTier() {
+        return licenseTier;
     }
 
     Instant createdAt() {

@@ -23,18 +23,22 @@ public class ProxyKeyIssuer {
     }
 
     /**
-     * A new key bound to one device; {@code ProxyKeyIssued} carries {@code licenseId} and {@code hardwareIdHash}.
+     * A new key bound to one device; {@code ProxyKeyIssued} carries {@code licenseId}, {@code hardwareIdHash} and
+     * {@code licenseTier}.
      *
      * @param providers providers the key may call, validated by the caller; empty means all
      * @param expiresAt when the key stops working, {@code null} for never
      * @param requestsPerDay the license's daily limit, counted by the proxy over all its devices; {@code null} for none
+     * @param licenseTier the license's tier ({@code free}, {@code pro}, ...): kept with the key and announced on every
+     *                    {@code ProxyKeyIssued} of it, so proxies apply the tier's quota policies per license
      */
     public IssuedProxyKey issueForDevice(String tenantId, String ownerId, String name, List<String> providers,
                                          Instant expiresAt, UUID licenseId, String hardwareIdHash,
-                                         Integer requestsPerDay) {
+                                         Integer requestsPerDay, String licenseTier) {
         ProxyKeyScope scope = new ProxyKeyScope(providers, List.of(),
                 new ProxyKeyLimits(null, requestsPerDay, null));
-        ProxyKeyView issued = keys.issue(tenantId, ownerId, name, scope, expiresAt, licenseId, hardwareIdHash);
+        ProxyKeyView issued = keys.issue(tenantId, ownerId, name, scope, expiresAt, licenseId, hardwareIdHash,
+                licenseTier);
         return new IssuedProxyKey(issued.id(), issued.key());
     }
 

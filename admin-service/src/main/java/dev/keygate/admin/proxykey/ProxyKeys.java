@@ -65,21 +65,22 @@ class ProxyKeys {
         if (expiresAt != null && !expiresAt.isAfter(now)) {
             throw new InvalidRequestException("expires_at must be in the future.");
         }
-        return issue(caller.tenantId(), caller.userId(), name, scope, expiresAt, null, null);
+        return issue(caller.tenantId(), caller.userId(), name, scope, expiresAt, null, null, null);
     }
 
     /**
-     * Stores a new key and announces it; {@code licenseId} and {@code hardwareIdHash} bind it to an activated device
-     * and are {@code null} for keys a person creates. Callers have validated the arguments.
+     * Stores a new key and announces it; {@code licenseId}, {@code hardwareIdHash} and {@code licenseTier} bind it to
+     * an activated device of a license of that tier and are {@code null} for keys a person creates. Callers have
+     * validated the arguments.
      */
     @Transactional
     ProxyKeyView issue(String tenantId, String userId, String name, ProxyKeyScope scope, Instant expiresAt,
-                       UUID licenseId, String hardwareIdHash) {
+                       UUID licenseId, String hardwareIdHash, String licenseTier) {
         Instant now = clock.instant();
         String plaintext = newKey();
         ProxyKey key = repository.save(new ProxyKey(UUID.randomUUID(), tenantId, userId, name,
                 sha256(plaintext), plaintext.substring(plaintext.length() - 4), scope, now, expiresAt, licenseId,
-                hardwareIdHash));
+                hardwareIdHash, licenseTier));
         announce(key, now);
         return ProxyKeyView.of(key).withKey(plaintext);
     }
@@ -147,7 +148,7 @@ class ProxyKeys {
         ProxyKeyScope scope = key.scope();
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, now, key.id(), key.tenantId(),
                 key.userId(), key.keyHash(), key.hint(), scope.providers(), key.expiresAt(), key.licenseId(),
-                key.hardwareIdHash(), scope.models(), scope.limits());
+                key.hardwareIdHash(), scope.models(), scope.limits(), key.licenseTier());
         outbox.publish(issued.eventId(), Topics.ADMIN_PROXY_KEYS, key.id().toString(), ProxyKeyIssued.TYPE, issued);
     }
 
@@ -199,7 +200,7 @@ class ProxyKeys {
         }
         old.expireBy(now.plus(grace));
         announce(old, now);
-        return issue(old.tenantId(), old.userId(), old.name(), old.scope(), originalEnd, null, null);
+        return issue(old.tenantId(), old.userId(), old.name(), old.scope(), originalEnd, null, null, null);
     }
 
     private static String newKey() {

@@ -128,6 +128,7 @@ class LicenseActivationIT {
         IssuedLicense license = createLicense("{\"tier\":\"free\"}");
 
         HttpResponse<String> response = activateLegacy(license.key(), "hw-shape");
+        assertThat(awaitRecord(deviceKeyId(license, "hw-shape"), "\"licenseTier\":\"free\"")).isNotNull();
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
@@ -151,7 +152,7 @@ class LicenseActivationIT {
                 license.key());
 
         assertThat(second).startsWith("px_").isNotEqualTo(first);
-        assertIssuedFor(license, "hw-laptop", second);
+        assertThat(assertIssuedFor(license, "hw-laptop", second).licenseTier()).isEqualTo("pro");
         ProxyKeyRevoked revoked = (ProxyKeyRevoked) JSON.readValue(awaitRecord(firstKeyId, ProxyKeyRevoked.TYPE).value(),
                 ProxyKeyEvent.class);
         assertThat(revoked.keyHash()).isEqualTo(LicenseKeys.sha256(first));
@@ -298,6 +299,10 @@ class LicenseActivationIT {
         assertThat(issued.licenseId()).isEqualTo(license.id());
         assertThat(issued.tenantId()).isEqualTo("acme");
         assertThat(issued.userId()).isEqualTo("license:" + license.id());
+        String tier = jdbc.queryForObject("select tier from license where id = ?", String.class, license.id());
+        assertThat(issued.licenseTier()).as("the license's tier travels with its device key").isEqualTo(tier);
+        assertThat(jdbc.queryForObject("select license_tier from proxy_key where id = ?", String.class, keyId))
+                .isEqualTo(tier);
         assertThat(record.value()).doesNotContain(key).doesNotContain(hardwareId).doesNotContain(license.key());
         return issued;
     }

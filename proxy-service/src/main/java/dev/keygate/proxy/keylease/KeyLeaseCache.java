@@ -13,7 +13,7 @@ import reactor.core.publisher.Mono;
  * Resolved provider keys held in memory for a short time per tenant, user and provider, so keyvault is asked once
  * per TTL instead of on every call. Concurrent misses share one keyvault call; failures are never cached. An entry
  * is dropped when it expires (by a periodic sweep, so an idle key does not linger), when the provider rejects the
- * key, or when admin-service announces a change for the tenant. Java strings cannot be wiped, so a dropped key is
+ * key, or when admin-service announces a change for the tenant or to the stored key itself. Java strings cannot be wiped, so a dropped key is
  * left to the garbage collector; nothing here prints a key ({@link ResolvedKey#toString()} masks it).
  */
 final class KeyLeaseCache {
@@ -59,6 +59,19 @@ final class KeyLeaseCache {
     /** Drops every key of one tenant (admin announced a change there). */
     void evictTenant(String tenantId) {
         leases.keySet().removeIf(key -> key.tenantId().equals(tenantId));
+    }
+
+    /** Drops one user's key for one provider (admin announced that the user stored, replaced or deleted it). */
+    void evictUser(String tenantId, String userId, String provider) {
+        leases.remove(new LeaseKey(tenantId, userId, provider));
+    }
+
+    /**
+     * Drops every user's key for one provider of a tenant (the organisation key changed): users without a key of their
+     * own were served the organisation key, and which ones were is not worth tracking for so rare an event.
+     */
+    void evictProvider(String tenantId, String provider) {
+        leases.keySet().removeIf(key -> key.tenantId().equals(tenantId) && key.provider().equals(provider));
     }
 
     /** Drops expired entries; runs off the request path. */

@@ -76,6 +76,20 @@ public class KeyvaultClient {
     }
 
     /**
+     * Drops what the cache holds for a stored provider key that admin-service says was stored, replaced or deleted:
+     * the user's entry for the provider, or for an organisation key ({@code userId == null}) every entry of the
+     * tenant and provider, since users without a key of their own were served it.
+     */
+    public void forgetProviderKey(String tenantId, String userId, String provider) {
+        if (userId == null) {
+            leases.evictProvider(tenantId, provider);
+        }
+        else {
+            leases.evictUser(tenantId, userId, provider);
+        }
+    }
+
+    /**
      * Tells keyvault the provider refused this key (HTTP 401), so the next call is served by the fallback key, and
      * drops it from the lease cache at once.
      * Fire and forget: the caller's answer never waits for it, and a failure only costs one more refused call.

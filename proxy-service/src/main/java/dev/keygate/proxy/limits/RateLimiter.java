@@ -22,7 +22,8 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 /**
  * Request limits of this proxy instance, in memory and lock-free on the hot path: per client address before
  * authentication (requests and refused credentials per window), and per caller after it: requests per minute and
- * per UTC day from the proxy key's own limits and from every quota policy of its tenant, user and key, and calls in
+ * per UTC day from the proxy key's own limits and from every quota policy of its tenant, user, key and (for a
+ * device-bound key) its license's tier, and calls in
  * flight per key and per user. Counters are per instance: behind N instances a caller may get up to N times a
  * limit (see docs/limits.md).
  */
@@ -233,6 +234,12 @@ public class RateLimiter {
             }
             addPolicies(limits, policies.find(caller.tenantId(), "proxy-key", caller.proxyKeyId()),
                     "key:" + caller.proxyKeyId());
+            if (key != null && key.licenseId() != null && key.licenseTier() != null) {
+                // A tier policy limits each license of the tier, all its devices together, like the license's own
+                // daily limit; a key without a license (or announced before tiers travelled) matches no tier.
+                addPolicies(limits, policies.find(caller.tenantId(), "tier", key.licenseTier()),
+                        "license:" + key.licenseId());
+            }
         }
         addPolicies(limits, policies.find(caller.tenantId(), "tenant", null), "tenant:" + caller.tenantId());
         addPolicies(limits, policies.find(caller.tenantId(), "user", caller.userId()),
@@ -242,7 +249,8 @@ public class RateLimiter {
 
     private void addPolicies(List<WindowLimit> limits, List<QuotaPolicyChanged> found, String subject) {
         for (QuotaPolicyChanged policy : found) {
-            String fix = "wait until the reset or ask a tenant admin to raise the " + policy.scope() + " quota policy";
+            String fix = "tier".equals(policy.scope()) ? "wait until the reset or upgrade the license's tier"
+                    : "wait until the reset or ask a tenant admin to raise the " + policy.scope() + " quota policy";
             String counter = "policy:" + policy.policyId() + ':' + subject;
             if (policy.requestsPerMinute() != null) {
                 limits.add(new WindowLimit(minutes, counter, policy.requestsPerMinute(), policy.hard(), false,

@@ -47,6 +47,6 @@ class ProxyKeyDirectoryTest {
 
     private ProxyKeyIssued issued(String hash, Instant expiresAt) {
         return new ProxyKeyIssued(UUID.randomUUID(), 1, Instant.now(), keyId, "acme", "alice", hash, "abcd",
-                List.of("openai"), expiresAt, null, null, null, null);
+                List.of("openai"), expiresAt, null, null, null, null, null);
     }
 }

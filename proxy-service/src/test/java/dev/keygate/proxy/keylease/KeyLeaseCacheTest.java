@@ -85,6 +85,40 @@ class KeyLeaseCacheTest {
     }
 
     @Test
+    void aUsersChangedKeyDropsOnlyThatUsersEntryForThatProvider() {
+        resolve("acme", "alice");
+        resolve("acme", "bob");
+        resolve("other", "alice");
+        cache.get("acme", "alice", "anthropic", this::fetch).block();
+
+        cache.evictUser("acme", "alice", "openai");
+
+        assertThat(cache.size()).isEqualTo(3);
+        assertThat(resolve("acme", "alice").key()).isEqualTo("sk-5");
+        resolve("acme", "bob");
+        resolve("other", "alice");
+        cache.get("acme", "alice", "anthropic", this::fetch).block();
+        assertThat(fetches).hasValue(5);
+    }
+
+    @Test
+    void aChangedOrganisationKeyDropsEveryUsersEntryForThatTenantAndProvider() {
+        resolve("acme", "alice");
+        resolve("acme", "bob");
+        resolve("other", "alice");
+        cache.get("acme", "alice", "anthropic", this::fetch).block();
+
+        cache.evictProvider("acme", "openai");
+
+        assertThat(cache.size()).isEqualTo(2);
+        resolve("acme", "alice");
+        resolve("acme", "bob");
+        resolve("other", "alice");
+        cache.get("acme", "alice", "anthropic", this::fetch).block();
+        assertThat(fetches).hasValue(6);
+    }
+
+    @Test
     void dropsEveryKeyOfATenantWhenAdminAnnouncesAChangeThere() {
         resolve("acme", "alice");
         resolve("other", "alice");

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProviderChanged;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
@@ -392,6 +393,41 @@ class ProxyLimitsIT {
     }
 
     @Test
+    void aChangedUserKeyDropsThatUsersLeaseAndAChangedOrganisationKeyEveryLeaseOfTheProvider() {
+        String tenant = "provider-keys-" + UUID.randomUUID();
+        Key alice = issue(tenant, "alice", ProxyKeyLimits.NONE, List.of());
+        Key bob = issue(tenant, "bob", ProxyKeyLimits.NONE, List.of());
+        int before = RESOLVES.get();
+        chat(alice.secret(), "gpt-4o-mini").expectStatus().isOk();
+        chat(bob.secret(), "gpt-4o-mini").expectStatus().isOk();
+        chat(alice.secret(), "gpt-4o-mini").expectStatus().isOk();
+        chat(bob.secret(), "gpt-4o-mini").expectStatus().isOk();
+        assertThat(RESOLVES.get() - before).as("both leases are cached for the 10 minute TTL").isEqualTo(2);
+        await().atMost(PATIENCE).until(() -> !listeners.getListenerContainer("provider-key-changes")
+                .getAssignedPartitions().isEmpty());
+
+        publish(Topics.ADMIN_PROVIDER_KEYS, ProviderKeyChanged.key(tenant, "alice", "openai"),
+                JSON.writeValueAsString(new ProviderKeyChanged(UUID.randomUUID(), null, 0, Instant.now(), tenant,
+                        "alice", "openai", ProviderKeyChanged.STORED)));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            chat(alice.secret(), "gpt-4o-mini").expectStatus().isOk();
+            assertThat(RESOLVES.get() - before).isEqualTo(3);
+        });
+        chat(bob.secret(), "gpt-4o-mini").expectStatus().isOk();
+        assertThat(RESOLVES.get() - before).as("bob's lease is not alice's key").isEqualTo(3);
+
+        publish(Topics.ADMIN_PROVIDER_KEYS, ProviderKeyChanged.key(tenant, null, "openai"),
+                JSON.writeValueAsString(new ProviderKeyChanged(UUID.randomUUID(), null, 0, Instant.now(), tenant,
+                        null, "openai", ProviderKeyChanged.DELETED)));
+        await().atMost(PATIENCE).untilAsserted(() -> {
+            chat(bob.secret(), "gpt-4o-mini").expectStatus().isOk();
+            assertThat(RESOLVES.get() - before).isEqualTo(4);
+        });
+        chat(alice.secret(), "gpt-4o-mini").expectStatus().isOk();
+        assertThat(RESOLVES.get() - before).as("the organisation key may have served alice too").isEqualTo(5);
+    }
+
+    @Test
     void capsCallsInFlightPerKeyAndGivesTheSlotsBackWhenTheyEnd() {
         Key key = issue("acme", ProxyKeyLimits.NONE, List.of());
         Caller caller = new Caller("acme", "alice", Caller.Kind.PROXY_KEY, key.id().toString(), Set.of());
@@ -485,12 +521,16 @@ class ProxyLimitsIT {
     }
 
     private Key issue(String tenant, ProxyKeyLimits limits, List<String> models) {
+        return issue(tenant, "alice", limits, models);
+    }
+
+    private Key issue(String tenant, String user, ProxyKeyLimits limits, List<String> models) {
         byte[] random = new byte[24];
         RANDOM.nextBytes(random);
         String secret = "px_" + HexFormat.of().formatHex(random);
         UUID id = UUID.randomUUID();
-        ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), id, tenant, "alice",
-                sha256(secret), secret.substring(secret.length() - 4), List.of(), null, null, null, models, limits);
+        ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), id, tenant, user,
+                sha256(secret), secret.substring(secret.length() - 4), List.of(), null, null, null, models, limits, null);
         publish(Topics.ADMIN_PROXY_KEYS, id.toString(), JSON.writerFor(ProxyKeyEvent.class).writeValueAsString(issued));
         await().atMost(PATIENCE).until(() -> directory.issued(id.toString()).isPresent());
         return new Key(id, secret);

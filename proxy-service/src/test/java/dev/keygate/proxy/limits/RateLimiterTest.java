@@ -81,6 +81,59 @@ class RateLimiterTest {
     }
 
     @Test
+    void aTierPolicyCountsEachLicenseOfThatTierOverAllItsDevices() {
+        policies.apply(policy("tier", "pro", 2, null, "hard"));
+        UUID license = UUID.randomUUID();
+        Caller laptop = key(ProxyKeyLimits.NONE, license, "pro");
+        Caller desktop = key(ProxyKeyLimits.NONE, license, "pro");
+        Caller otherProLicense = key(ProxyKeyLimits.NONE, UUID.randomUUID(), "pro");
+        Caller freeLicense = key(ProxyKeyLimits.NONE, UUID.randomUUID(), "free");
+        Caller personsKey = key(ProxyKeyLimits.NONE, null, null);
+
+        assertThat(limiter.admit(laptop).admitted()).isTrue();
+        assertThat(limiter.admit(desktop).admitted()).isTrue();
+        Admission refused = limiter.admit(laptop);
+
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.message()).isEqualTo("Rate limit of 2 requests per minute exceeded. Current usage: 2");
+        assertThat(refused.fix()).contains("upgrade the license's tier");
+        assertThat(limiter.admit(desktop).admitted()).isFalse();
+        for (int i = 0; i < 3; i++) {
+            assertThat(limiter.admit(freeLicense).admitted()).isTrue();
+            assertThat(limiter.admit(personsKey).admitted()).isTrue();
+        }
+        assertThat(limiter.admit(otherProLicense).admitted()).isTrue();
+        clock.advance(Duration.ofSeconds(45));
+        assertThat(limiter.admit(laptop).admitted()).isTrue();
+    }
+
+    @Test
+    void aTierPolicysDailyLimitAppliesPerLicenseAndASoftOneOnlyReports() {
+        policies.apply(policy("tier", "free", null, 3, "hard"));
+        policies.apply(policy("tier", "pro", null, 1, "soft"));
+        UUID freeLicense = UUID.randomUUID();
+        Caller freeDevice = key(ProxyKeyLimits.NONE, freeLicense, "free");
+        Caller secondFreeDevice = key(ProxyKeyLimits.NONE, freeLicense, "free");
+        Caller proDevice = key(ProxyKeyLimits.NONE, UUID.randomUUID(), "pro");
+
+        assertThat(limiter.admit(freeDevice).admitted()).isTrue();
+        assertThat(limiter.admit(secondFreeDevice).admitted()).isTrue();
+        assertThat(limiter.admit(freeDevice).admitted()).isTrue();
+        Admission refused = limiter.admit(secondFreeDevice);
+        assertThat(refused.admitted()).isFalse();
+        assertThat(refused.message()).isEqualTo("Daily limit of 3 requests exceeded. Current usage: 3");
+        assertThat(refused.quota().resetAt()).isEqualTo(Instant.parse("2025-12-24T00:00:00Z"));
+
+        assertThat(limiter.admit(proDevice).admitted()).isTrue();
+        assertThat(limiter.admit(proDevice).admitted()).isTrue();
+        assertThat(meters.counter("keygate.proxy.limits.soft.exceeded", "kind", "day").count()).isEqualTo(1.0);
+        assertThat(limiter.status(freeDevice)).anySatisfy(status -> {
+            assertThat(status.name()).isEqualTo("tier requests per day");
+            assertThat(status.remaining()).isZero();
+        });
+    }
+
+    @Test
     void aTenantPolicyCountsEveryoneInTheTenantTogetherAndAUserPolicyEachUser() {
         policies.apply(policy("tenant", null, 3, null, "hard"));
         policies.apply(policy("user", "alice", 1, null, "hard"));
@@ -260,9 +313,13 @@ class RateLimiterTest {
     }
 
     private Caller key(ProxyKeyLimits limits, UUID license) {
+        return key(limits, license, null);
+    }
+
+    private Caller key(ProxyKeyLimits limits, UUID license, String tier) {
         UUID keyId = UUID.randomUUID();
         keys.apply(new ProxyKeyIssued(UUID.randomUUID(), 0, START, keyId, "acme", "alice", "hash-" + keyId, "abcd",
-                List.of(), null, license, null, List.of(), limits));
+                List.of(), null, license, null, List.of(), limits, tier));
         return new Caller("acme", "alice", Caller.Kind.PROXY_KEY, keyId.toString(), Set.of());
     }
 

@@ -19,13 +19,16 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  *                       {@code hardware_id} hashes differently ("Hardware ID not activated for this license")
  * @param models models the key may call (the request's {@code model}); empty means all models of its providers
  * @param limits the key's own limits; {@link ProxyKeyLimits#NONE} when it has none
+ * @param licenseTier the tier of the license a device-bound key belongs to ({@code free}, {@code pro},
+ *                    {@code enterprise}), so a proxy can apply {@code tier} quota policies per license; {@code null}
+ *                    for keys a person created, and absent in events written before the field existed
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ProxyKeyIssued(UUID eventId, int version, Instant occurredAt, UUID keyId, String tenantId,
                              String userId, String keyHash, String hint, List<String> providers,
                              Instant expiresAt, UUID licenseId, String hardwareIdHash,
-                             List<String> models, ProxyKeyLimits limits) implements ProxyKeyEvent {
+                             List<String> models, ProxyKeyLimits limits, String licenseTier) implements ProxyKeyEvent {
 
     public static final String TYPE = "proxy-key.issued";
 
