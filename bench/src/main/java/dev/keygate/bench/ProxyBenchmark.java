@@ -340,7 +340,7 @@ public final class ProxyBenchmark {
                 key.substring(key.length() - 4), List.of(), null, null, null, null,
                 // Limits on, as in production, but far above what one load run can send: every call is counted
                 // against the key's minute and day windows and never refused.
-                new dev.keygate.contracts.admin.v1.ProxyKeyLimits(100_000_000, 1_000_000_000, null));
+                new dev.keygate.contracts.admin.v1.ProxyKeyLimits(100_000_000, 1_000_000_000, null), null);
         Properties config = new Properties();
         config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

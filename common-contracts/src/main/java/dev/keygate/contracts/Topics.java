@@ -39,6 +39,7 @@ public final class Topics {
      */
     public static final String USAGE_BUDGET_STATE = "keygate.usage.budget-state.v1";
 
+    /**
      * {@link dev.keygate.contracts.admin.v1.ProviderKeyChanged} relayed from admin-service's outbox, keyed by
      * {@code tenant/user/provider} ({@code *} for the user of an organisation key). Compacted: the last change per
      * stored key. Never carries key material.

@@ -199,7 +199,7 @@ class UsageSpoolFullIT {
                 .digest(secret.getBytes(StandardCharsets.UTF_8)));
         ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, "tenant-it",
                 "user-" + keyId, hash, secret.substring(secret.length() - 4), List.of("openai"), null, null, null,
-                null, null);
+                null, null, null);
         kafka.send(Topics.ADMIN_PROXY_KEYS, keyId.toString(), JSON.writerFor(ProxyKeyEvent.class)
                 .writeValueAsString(issued)).get(30, TimeUnit.SECONDS);
         ProxyKey key = new ProxyKey(keyId, secret);

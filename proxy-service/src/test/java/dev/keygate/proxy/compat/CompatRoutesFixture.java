@@ -86,7 +86,7 @@ final class CompatRoutesFixture implements AutoCloseable {
     private static ProxyKeyIssued issued(String key, String hardwareIdHash) {
         return new ProxyKeyIssued(UUID.randomUUID(), 1, Instant.now(), UUID.randomUUID(), "acme", "alice",
                 TestCallers.sha256(key), key.substring(key.length() - 4), List.of(), null,
-                hardwareIdHash == null ? null : UUID.randomUUID(), hardwareIdHash, null, null);
+                hardwareIdHash == null ? null : UUID.randomUUID(), hardwareIdHash, null, null, null);
     }
 
     @Override

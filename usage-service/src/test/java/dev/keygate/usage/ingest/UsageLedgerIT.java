@@ -454,7 +454,7 @@ class UsageLedgerIT {
                     JSON.writeValueAsString(daily))).get();
             ProxyKeyIssued key = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, tenant, "alice",
                     "c".repeat(64), "abcd", List.of(), null, null, null, List.of(),
-                    new ProxyKeyLimits(null, null, new java.math.BigDecimal("0.50")));
+                    new ProxyKeyLimits(null, null, new java.math.BigDecimal("0.50")), null);
             producer.send(new ProducerRecord<>(Topics.ADMIN_PROXY_KEYS, keyId.toString(),
                     JSON.writeValueAsString(key))).get();
             String keyBudget = tenant + "/proxy-key/" + keyId + "/proxy-key/month";
