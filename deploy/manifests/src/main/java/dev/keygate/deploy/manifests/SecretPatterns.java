@@ -21,6 +21,19 @@ public final class SecretPatterns {
         return SECRET_NAME.matcher(name).matches();
     }
 
+    /** A line of any file that contains key material, a known key format, or a token that looks random. */
+    public static boolean lineContainsSecret(String line) {
+        if (SECRET_VALUE.matcher(line).matches()) {
+            return true;
+        }
+        for (String token : line.split("[\\s=:\"',()\\[\\]{}]+")) {
+            if (looksLikeSecret(token)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A value that looks like key material, a provider or proxy key, a JWT or a long random token. */
     public static boolean looksLikeSecret(String value) {
         if (value == null) {
@@ -29,7 +42,8 @@ public final class SecretPatterns {
         if (SECRET_VALUE.matcher(value).matches()) {
             return true;
         }
-        return OPAQUE_TOKEN.matcher(value).matches() && value.chars().anyMatch(Character::isDigit)
+        // A path or JSON pointer (/spec/template/...) is long and mixed-case too, but starts with a slash.
+        return OPAQUE_TOKEN.matcher(value).matches() && !value.startsWith("/") && value.chars().anyMatch(Character::isDigit)
                 && value.chars().anyMatch(Character::isUpperCase) && value.chars().anyMatch(Character::isLowerCase);
     }
 }
