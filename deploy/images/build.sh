@@ -8,5 +8,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/deploy/images/build-base-rootfs.sh"
 cd "$root"
 ./mvnw -B -Pimages -DskipTests -pl keyvault-service,admin-service,proxy-service,usage-service -am package "$@"
-ls -l keyvault-service/target/jib/*.tar admin-service/target/jib/*.tar proxy-service/target/jib/*.tar \
-      usage-service/target/jib/*.tar
+images=(keyvault-service/target/jib/keyvault-service-image.tar admin-service/target/jib/admin-service-image.tar
+        proxy-service/target/jib/proxy-service-image.tar usage-service/target/jib/usage-service-image.tar)
+ls -l "${images[@]}"
+# User 65532, JVM flags, no setuid or world-writable files, and java starting inside each image as uid 65532.
+python3 "$root/deploy/images/verify-image.py" "${images[@]}"
