@@ -20,7 +20,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * read-only Keygate containers, certificates mounted read-only, keyvault reachable only from its callers, no secret
  * literal anywhere and an .env.example that defines every variable the file uses.
  */
-public final class ComposeRules {
+final class ComposeRules {
 
     /** Keys a compose service may have here; anything else (a typo, an unsupported feature) is refused. */
     private static final Set<String> SERVICE_KEYS = Set.of("image", "build", "command", "entrypoint", "environment",

@@ -23,7 +23,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
  * {@code readinesProbe}, a field at the wrong level) is reported: binding here is strict. Kinds fabric8 does not
  * model (cert-manager's Certificate) stay generic.
  */
-public final class KubernetesModel {
+final class KubernetesModel {
 
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
     private static final Set<String> GENERIC_KINDS = Set.of("Certificate");

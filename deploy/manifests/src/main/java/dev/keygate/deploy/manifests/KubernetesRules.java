@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
  * The invariants every rendering of deploy/k8s must keep. {@link #violations} returns one readable line per broken
  * rule; an empty list means the manifests are acceptable.
  */
-public final class KubernetesRules {
+final class KubernetesRules {
 
     /** Who may reach keyvault-service at all: its two callers (resolve, manage). */
     static final Set<String> KEYVAULT_CALLERS = Set.of("proxy-service", "admin-service");

@@ -15,7 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * file is a JSON 6902 patch with a kind/name target. Any other Kustomize field is refused rather than ignored, so the
  * rendering checked here is the rendering a cluster gets.
  */
-public final class KustomizeBuild {
+final class KustomizeBuild {
 
     record Kustomization(String apiVersion, String kind, String namespace, List<String> resources,
                          List<Image> images, List<Patch> patches) {

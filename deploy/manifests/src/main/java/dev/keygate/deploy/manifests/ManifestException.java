@@ -1,7 +1,7 @@
 package dev.keygate.deploy.manifests;
 
 /** A manifest that cannot be read, rendered or bound: a missing file, an unknown field, a failing patch. */
-public final class ManifestException extends RuntimeException {
+final class ManifestException extends RuntimeException {
 
     ManifestException(String message) {
         super(message);

@@ -3,7 +3,7 @@ package dev.keygate.deploy.manifests;
 import java.util.regex.Pattern;
 
 /** What a plaintext secret looks like in a manifest: by the name of the setting, or by the value itself. */
-public final class SecretPatterns {
+final class SecretPatterns {
 
     private static final Pattern SECRET_NAME = Pattern.compile(
             "(?i).*(PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|MASTER_?KEYS?$).*");
