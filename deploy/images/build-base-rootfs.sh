@@ -72,7 +72,9 @@ if [[ -x /bin/busybox ]] && ! ldd /bin/busybox >/dev/null 2>&1; then
   busybox=/bin/busybox
 else
   work=$(mktemp -d)
-  (cd "$work" && chmod 777 . && apt-get download -q busybox-static >/dev/null 2>&1 \
+  # A fresh machine may have no package lists yet: fetch them once if the first download fails.
+  (cd "$work" && chmod 777 . && { apt-get download -q busybox-static >/dev/null 2>&1 \
+     || { apt-get update -qq && apt-get download -q busybox-static >/dev/null; }; } \
      && dpkg-deb -x busybox-static_*.deb root)
   busybox="$work/root/bin/busybox"
 fi
