@@ -277,6 +277,12 @@ public final class ProxyBenchmark {
         environment.put("KEYGATE_IP_REQUESTS", "1000000000");
         environment.put("KEYGATE_MAX_IN_FLIGHT_PER_KEY", "1000");
         environment.put("KEYGATE_MAX_IN_FLIGHT_PER_USER", "1000");
+        // Experiments: BENCH_PROXY_<NAME>=<value> sets <NAME> for the proxy, e.g. BENCH_PROXY_KEYGATE_TRACE_SAMPLING=0.
+        System.getenv().forEach((name, value) -> {
+            if (name.startsWith("BENCH_PROXY_")) {
+                environment.put(name.substring("BENCH_PROXY_".length()), value);
+            }
+        });
         String recording = System.getenv("KEYGATE_BENCH_JFR");
         if (recording != null && !recording.isBlank()) {
             // A flight recording of the proxy for finding where its CPU goes: KEYGATE_BENCH_JFR=/tmp/proxy.jfr
