@@ -291,6 +291,9 @@ class AnalyticsIT extends LedgerContext {
                 "remove 'user' and 'key'");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
                 .param("to", "2026-04-02T00:00:00Z").param("format", "xml").with(analyst(tenant)), "'format'");
+        expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
+                .param("to", "2026-04-02T00:00:00Z").param("bucket", "week").header("Accept", "text/csv")
+                .with(analyst(tenant)), "'bucket' must be");
         mvc.perform(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
                         .param("to", "2026-04-02T00:00:00Z").with(jwt().jwt(token -> token.claim("tenant_id", tenant))
                                 .authorities(new SimpleGrantedAuthority("ROLE_developer"))))
