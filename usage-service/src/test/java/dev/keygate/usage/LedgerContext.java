@@ -17,6 +17,8 @@ import org.springframework.test.context.DynamicPropertySource;
 @AutoConfigureMockMvc
 public abstract class LedgerContext {
 
+    private static ServiceDatabase database;
+
     @DynamicPropertySource
     static void servers(DynamicPropertyRegistry registry) {
         ledgerServers(registry);
@@ -24,10 +26,21 @@ public abstract class LedgerContext {
 
     /** The ledger's database and Kafka; for a context of another kind (real port, real Keycloak) in the same JVM. */
     public static void ledgerServers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("usage", false);
+        ServiceDatabase database = database();
         registry.add("spring.datasource.url", database::jdbcUrl);
         registry.add("spring.datasource.username", database::username);
         registry.add("spring.datasource.password", database::password);
         registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
+    }
+
+    /**
+     * Once per JVM: creating it again sets a new password on the role, and a context still running (and consuming)
+     * with the old one could then open no new connection.
+     */
+    private static synchronized ServiceDatabase database() {
+        if (database == null) {
+            database = LocalPostgres.shared().database("usage", false);
+        }
+        return database;
     }
 }
