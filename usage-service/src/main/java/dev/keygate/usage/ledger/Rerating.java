@@ -37,6 +37,20 @@ public class Rerating {
               and h.user_id = s.user_id
             """;
 
+    private static final String RECOMPUTE_ROLLUP = """
+            update usage_rollup_hourly r set cost_usd = s.cost, unpriced_requests = s.unpriced
+            from (select tenant_id, date_trunc('hour', occurred_at, 'UTC') as hour, provider,
+                         coalesce(model, '') as model, coalesce(user_id, '') as user_id,
+                         coalesce(proxy_key_id, '') as proxy_key_id, coalesce(region, '') as region,
+                         coalesce(sum(cost_usd), 0) as cost,
+                         count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0) as unpriced
+                  from usage_event
+                  where tenant_id = ? and occurred_at >= ? and occurred_at < ?
+                  group by 1, 2, 3, 4, 5, 6, 7) s
+            where r.tenant_id = s.tenant_id and r.hour = s.hour and r.provider = s.provider and r.model = s.model
+              and r.user_id = s.user_id and r.proxy_key_id = s.proxy_key_id and r.region = s.region
+            """;
+
     private static final String TOTALS = """
             select coalesce(sum(cost_usd), 0) as cost, coalesce(sum(unpriced_requests), 0) as unpriced
             from usage_hourly where tenant_id = ? and hour >= ? and hour < ?
@@ -53,11 +67,12 @@ public class Rerating {
         Instant start = from.truncatedTo(ChronoUnit.HOURS);
         Instant end = to.truncatedTo(ChronoUnit.HOURS).equals(to) ? to : to.truncatedTo(ChronoUnit.HOURS)
                 .plus(1, ChronoUnit.HOURS);
-        jdbc.execute("lock table usage_hourly in share row exclusive mode");
+        jdbc.execute("lock table usage_hourly, usage_rollup_hourly in share row exclusive mode");
         Object[] range = {tenantId, UsageLedger.utc(start), UsageLedger.utc(end)};
         Totals before = totals(range);
         int events = jdbc.update(RERATE_EVENTS, range);
         jdbc.update(RECOMPUTE_HOURS, range);
+        jdbc.update(RECOMPUTE_ROLLUP, range);
         Totals after = totals(range);
         return new Result(start, end, events, before.cost(), after.cost(), after.unpriced());
     }

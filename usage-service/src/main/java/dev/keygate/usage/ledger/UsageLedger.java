@@ -66,6 +66,46 @@ public class UsageLedger {
                 tokens = budget_spend.tokens + excluded.tokens
             """;
 
+    /** Rolls the newly inserted events up per hour and every analytics dimension, in key order (no deadlocks). */
+    private static final String ADD_TO_ROLLUP = """
+            insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
+                requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd,
+                unpriced_requests)
+            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
+                coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), count(*), sum(input_tokens),
+                sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+                count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
+                count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
+            from usage_event where event_id = any(?)
+            group by 1, 2, 3, 4, 5, 6, 7
+            order by 1, 2, 3, 4, 5, 6, 7
+            on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region) do update set
+                requests = r.requests + excluded.requests,
+                input_tokens = r.input_tokens + excluded.input_tokens,
+                output_tokens = r.output_tokens + excluded.output_tokens,
+                cache_read_tokens = r.cache_read_tokens + excluded.cache_read_tokens,
+                cache_write_tokens = r.cache_write_tokens + excluded.cache_write_tokens,
+                errors = r.errors + excluded.errors,
+                cost_usd = r.cost_usd + excluded.cost_usd,
+                unpriced_requests = r.unpriced_requests + excluded.unpriced_requests
+            """;
+
+    /** Adds the newly inserted events to the latency histograms; the bucket formula is explained in V3. */
+    private static final String ADD_TO_LATENCY = """
+            insert into usage_latency_hourly as l (tenant_id, hour, provider, model, metric, bucket, requests)
+            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
+                %s, count(*)
+            from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
+                  from usage_event where event_id = any(?)
+                  union all
+                  select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms
+                  from usage_event where event_id = any(?) and first_byte_ms is not null) m
+            group by 1, 2, 3, 4, 5, 6
+            order by 1, 2, 3, 4, 5, 6
+            on conflict (tenant_id, hour, provider, model, metric, bucket) do update set
+                requests = l.requests + excluded.requests
+            """.formatted(LatencyHistogram.BUCKET_OF_MS);
+
     private final JdbcTemplate jdbc;
 
     UsageLedger(JdbcTemplate jdbc) {
@@ -137,7 +177,26 @@ public class UsageLedger {
                 return spend.size();
             }
         });
+        rollUp(fresh);
         return fresh.size();
+    }
+
+    private void rollUp(List<UsageRecorded> fresh) {
+        if (fresh.isEmpty()) {
+            return;
+        }
+        UUID[] ids = fresh.stream().map(UsageRecorded::eventId).toArray(UUID[]::new);
+        jdbc.update(connection -> {
+            PreparedStatement statement = connection.prepareStatement(ADD_TO_ROLLUP);
+            statement.setArray(1, connection.createArrayOf("uuid", ids));
+            return statement;
+        });
+        jdbc.update(connection -> {
+            PreparedStatement statement = connection.prepareStatement(ADD_TO_LATENCY);
+            statement.setArray(1, connection.createArrayOf("uuid", ids));
+            statement.setArray(2, connection.createArrayOf("uuid", ids));
+            return statement;
+        });
     }
 
     /** Prices the newly recorded events with the price in force when each happened; absent: no price known. */

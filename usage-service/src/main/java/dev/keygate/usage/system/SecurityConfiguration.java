@@ -35,7 +35,10 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(requests -> requests
                         .requestMatchers("/actuator/health/**", "/actuator/info").permitAll()
                         .requestMatchers("/error").permitAll()
-                        .requestMatchers("/api/v1/usage/**").hasAnyRole(ANALYST, PLATFORM_ADMIN)
+                        .requestMatchers("/v3/api-docs", "/v3/api-docs/**").permitAll()
+                        // The dashboard's page, scripts and sign-in relay are public; its data comes from the API.
+                        .requestMatchers("/dashboard", "/dashboard/**").permitAll()
+                        .requestMatchers("/api/v1/usage/**", "/api/v1/analytics/**").hasAnyRole(ANALYST, PLATFORM_ADMIN)
                         .anyRequest().hasRole(PLATFORM_ADMIN))
                 .oauth2ResourceServer(oauth -> oauth
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(realmRoles()))

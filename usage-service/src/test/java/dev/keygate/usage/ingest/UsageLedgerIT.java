@@ -19,8 +19,7 @@ import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
 import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceDatabase;
+import dev.keygate.usage.LedgerContext;
 import dev.keygate.testkit.TestKafka;
 import dev.keygate.testkit.TopicRecorder;
 import io.micrometer.core.instrument.Counter;
@@ -37,13 +36,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.JwtRequestPostProcessor;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,9 +55,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
  * Usage events through a real Kafka broker into a real PostgreSQL ledger, and out again through the reporting API.
  * Tokens are spring-security-test {@code jwt()}; the real Keycloak is exercised by the end-to-end suite.
  */
-@SpringBootTest
-@AutoConfigureMockMvc
-class UsageLedgerIT {
+class UsageLedgerIT extends LedgerContext {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -77,15 +70,6 @@ class UsageLedgerIT {
 
     @Autowired
     MeterRegistry meters;
-
-    @DynamicPropertySource
-    static void servers(DynamicPropertyRegistry registry) {
-        ServiceDatabase database = LocalPostgres.shared().database("usage", false);
-        registry.add("spring.datasource.url", database::jdbcUrl);
-        registry.add("spring.datasource.username", database::username);
-        registry.add("spring.datasource.password", database::password);
-        registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
-    }
 
     @BeforeAll
     static void connectProducer() {

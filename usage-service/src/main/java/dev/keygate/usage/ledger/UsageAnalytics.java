@@ -1,0 +1,167 @@
+package dev.keygate.usage.ledger;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Set;
+import java.util.TreeMap;
+
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.stereotype.Component;
+
+/**
+ * Answers analytics from the aggregates only ({@code usage_rollup_hourly}, {@code usage_latency_hourly}), never from
+ * {@code usage_event}, so a dashboard costs the same whatever the number of calls. Every query is bound to one tenant.
+ */
+@Component
+public class UsageAnalytics {
+
+    private static final String MEASURES = """
+            sum(requests)::bigint as requests, sum(input_tokens)::bigint as input_tokens,
+            sum(output_tokens)::bigint as output_tokens, sum(cache_read_tokens)::bigint as cache_read_tokens,
+            sum(cache_write_tokens)::bigint as cache_write_tokens, sum(errors)::bigint as errors,
+            sum(cost_usd) as cost_usd, sum(unpriced_requests)::bigint as unpriced_requests""";
+
+    public enum Order { GROUPS, COST, ERROR_RATE }
+
+    private final JdbcTemplate jdbc;
+
+    UsageAnalytics(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Usage per time bucket and group, ordered by bucket and then as {@code order} says; at most {@code limit} rows
+     * (no limit when null).
+     */
+    public List<UsageRow> usage(UsageFilter filter, TimeBucket bucket, Set<Dimension> groupBy, Order order,
+                                Integer limit) {
+        List<String> keys = new ArrayList<>();
+        StringBuilder select = new StringBuilder("select ");
+        if (bucket.expression != null) {
+            select.append(bucket.expression).append(" as bucket_start, ");
+            keys.add("bucket_start");
+        }
+        for (Dimension dimension : groupBy) {
+            select.append(dimension.column).append(", ");
+            keys.add(dimension.column);
+        }
+        select.append(MEASURES).append(" from usage_rollup_hourly");
+        List<Object> arguments = new ArrayList<>();
+        select.append(where(filter, arguments, true));
+        if (!keys.isEmpty()) {
+            select.append(" group by ").append(String.join(", ", keys));
+        }
+        List<String> sort = new ArrayList<>();
+        if (bucket.expression != null) {
+            sort.add("bucket_start");
+        }
+        if (order == Order.COST) {
+            sort.add("sum(cost_usd) desc");
+            sort.add("sum(input_tokens + output_tokens) desc");
+        }
+        else if (order == Order.ERROR_RATE) {
+            sort.add("sum(errors)::numeric / nullif(sum(requests), 0) desc nulls last");
+            sort.add("sum(errors) desc");
+        }
+        groupBy.forEach(dimension -> sort.add(dimension.column));
+        if (!sort.isEmpty()) {
+            select.append(" order by ").append(String.join(", ", sort));
+        }
+        if (limit != null) {
+            select.append(" limit ?");
+            arguments.add(limit);
+        }
+        boolean bucketed = bucket.expression != null;
+        return jdbc.query(select.toString(), (row, n) -> usageRow(row, bucketed, groupBy), arguments.toArray())
+                .stream()
+                // An empty tenant or period sums to one row of nulls when nothing is grouped.
+                .filter(row -> row.requests() > 0)
+                .toList();
+    }
+
+    /** Latency and first-byte percentiles per provider and model, ordered by provider and model. */
+    public List<LatencyRow> latency(UsageFilter filter) {
+        List<Object> arguments = new ArrayList<>();
+        String sql = "select provider, model, metric, bucket, sum(requests)::bigint as requests from usage_latency_hourly"
+                + where(filter, arguments, false) + " group by 1, 2, 3, 4 order by 1, 2, 3, 4";
+        Map<List<String>, Map<String, NavigableMap<Integer, Long>>> histograms = new LinkedHashMap<>();
+        jdbc.query(sql, (RowCallbackHandler) row -> histograms
+                .computeIfAbsent(List.of(row.getString("provider"), row.getString("model")), k -> new TreeMap<>())
+                .computeIfAbsent(row.getString("metric"), k -> new TreeMap<>())
+                .merge(row.getInt("bucket"), row.getLong("requests"), Long::sum), arguments.toArray());
+        List<LatencyRow> rows = new ArrayList<>();
+        histograms.forEach((group, metrics) -> {
+            NavigableMap<Integer, Long> latency = metrics.getOrDefault("latency", new TreeMap<>());
+            NavigableMap<Integer, Long> firstByte = metrics.getOrDefault("first_byte", new TreeMap<>());
+            rows.add(new LatencyRow(group.get(0), group.get(1), count(latency),
+                    LatencyHistogram.percentile(latency, 0.50), LatencyHistogram.percentile(latency, 0.95),
+                    LatencyHistogram.percentile(latency, 0.99), count(firstByte),
+                    LatencyHistogram.percentile(firstByte, 0.50), LatencyHistogram.percentile(firstByte, 0.95),
+                    LatencyHistogram.percentile(firstByte, 0.99)));
+        });
+        return rows;
+    }
+
+    private static long count(Map<Integer, Long> histogram) {
+        return histogram.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String where(UsageFilter filter, List<Object> arguments, boolean perUserAndKey) {
+        StringBuilder where = new StringBuilder(" where tenant_id = ? and hour >= ? and hour < ?");
+        arguments.add(filter.tenantId());
+        arguments.add(UsageLedger.utc(filter.from()));
+        arguments.add(UsageLedger.utc(filter.to()));
+        condition(where, arguments, "provider", filter.provider());
+        condition(where, arguments, "model", filter.model());
+        if (perUserAndKey) {
+            condition(where, arguments, "user_id", filter.userId());
+            condition(where, arguments, "proxy_key_id", filter.proxyKeyId());
+        }
+        else if (filter.userId() != null || filter.proxyKeyId() != null) {
+            throw new IllegalArgumentException("latency is not kept per user or key");
+        }
+        return where.toString();
+    }
+
+    private static void condition(StringBuilder where, List<Object> arguments, String column, String value) {
+        if (value != null) {
+            where.append(" and ").append(column).append(" = ?");
+            arguments.add(value);
+        }
+    }
+
+    private static UsageRow usageRow(ResultSet row, boolean bucketed, Set<Dimension> groupBy) throws SQLException {
+        Instant bucketStart = bucketed ? row.getObject("bucket_start", OffsetDateTime.class).toInstant() : null;
+        long requests = row.getLong("requests");
+        long input = row.getLong("input_tokens");
+        long output = row.getLong("output_tokens");
+        long errors = row.getLong("errors");
+        return new UsageRow(bucketStart, dimension(row, groupBy, Dimension.USER),
+                dimension(row, groupBy, Dimension.KEY), dimension(row, groupBy, Dimension.PROVIDER),
+                dimension(row, groupBy, Dimension.MODEL), dimension(row, groupBy, Dimension.REGION), requests, input,
+                output, row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"), Math.addExact(input, output),
+                errors, UsageRow.rate(errors, requests),
+                plain(row.getBigDecimal("cost_usd")),
+                row.getLong("unpriced_requests"));
+    }
+
+    private static java.math.BigDecimal plain(java.math.BigDecimal cost) {
+        if (cost == null) {
+            return java.math.BigDecimal.ZERO;
+        }
+        java.math.BigDecimal stripped = cost.stripTrailingZeros();
+        return stripped.scale() < 0 ? stripped.setScale(0) : stripped;
+    }
+
+    private static String dimension(ResultSet row, Set<Dimension> groupBy, Dimension dimension) throws SQLException {
+        return groupBy.contains(dimension) ? row.getString(dimension.column) : null;
+    }
+}

@@ -1,0 +1,74 @@
+package dev.keygate.usage.ledger;
+
+import java.math.BigDecimal;
+import java.util.List;
+import java.util.Map;
+
+import dev.keygate.testkit.LocalPostgres;
+import dev.keygate.testkit.ServiceDatabase;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * V3 rolls up the events a ledger already held when it is upgraded, with the same buckets the ledger uses for new
+ * events ({@link LatencyHistogram#bucketOf(long)}). A database of its own, migrated by Flyway as usage-service would.
+ */
+class AnalyticsBackfillIT {
+
+    @Test
+    void rollsUpEventsRecordedBeforeTheAnalyticsTablesExisted() {
+        ServiceDatabase database = LocalPostgres.shared().database("usage_backfill", false);
+        DriverManagerDataSource source = new DriverManagerDataSource(database.jdbcUrl(), database.username(),
+                database.password());
+        JdbcTemplate jdbc = new JdbcTemplate(source);
+        jdbc.execute("drop schema public cascade");
+        jdbc.execute("create schema public");
+        Flyway.configure().dataSource(source).target("2").load().migrate();
+        insert(jdbc, "2026-01-05T10:05:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 200, 10, 5, "0.5", 100, 20L);
+        insert(jdbc, "2026-01-05T10:30:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 500, 1, 0, null, 7, null);
+        insert(jdbc, "2026-01-05T11:00:00Z", "bob", null, null, null, 200, 0, 0, null, 0, 0L);
+
+        Flyway.configure().dataSource(source).load().migrate();
+
+        List<Map<String, Object>> rollup = jdbc.queryForList("""
+                select to_char(hour at time zone 'UTC', 'HH24:MI') as hour, model, user_id, proxy_key_id, region,
+                    requests, input_tokens, output_tokens, errors, cost_usd, unpriced_requests
+                from usage_rollup_hourly order by hour""");
+        assertThat(rollup).hasSize(2);
+        assertThat(rollup.get(0)).containsEntry("hour", "10:00").containsEntry("model", "gpt-4o")
+                .containsEntry("user_id", "alice").containsEntry("proxy_key_id", "k1")
+                .containsEntry("region", "eu-west-1").containsEntry("requests", 2L)
+                .containsEntry("input_tokens", 11L).containsEntry("output_tokens", 5L).containsEntry("errors", 1L)
+                .containsEntry("unpriced_requests", 1L);
+        assertThat((BigDecimal) rollup.get(0).get("cost_usd")).isEqualByComparingTo("0.5");
+        assertThat(rollup.get(1)).containsEntry("hour", "11:00").containsEntry("model", "")
+                .containsEntry("proxy_key_id", "").containsEntry("region", "").containsEntry("requests", 1L)
+                .containsEntry("unpriced_requests", 0L);
+
+        List<String> histogram = jdbc.query("""
+                select to_char(hour at time zone 'UTC', 'HH24:MI') || ' ' || model || ' ' || metric || ' ' || bucket
+                    || ' x' || requests
+                from usage_latency_hourly order by hour, model, metric, bucket""", (row, n) -> row.getString(1));
+        assertThat(histogram).containsExactlyInAnyOrder(
+                "10:00 gpt-4o first_byte " + LatencyHistogram.bucketOf(20) + " x1",
+                "10:00 gpt-4o latency " + LatencyHistogram.bucketOf(7) + " x1",
+                "10:00 gpt-4o latency " + LatencyHistogram.bucketOf(100) + " x1",
+                "11:00  first_byte 0 x1",
+                "11:00  latency 0 x1");
+        assertThat(LatencyHistogram.upperBound(LatencyHistogram.bucketOf(100))).isBetween(100L, 104L);
+    }
+
+    private static void insert(JdbcTemplate jdbc, String at, String user, String key, String model, String region,
+                               int status, long input, long output, String cost, long latencyMs, Long firstByteMs) {
+        jdbc.update("""
+                insert into usage_event (event_id, occurred_at, region, tenant_id, user_id, proxy_key_id, provider,
+                    model, streamed, status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
+                    reasoning_tokens, latency_ms, first_byte_ms, cost_usd)
+                values (gen_random_uuid(), ?::timestamptz, ?, 'acme', ?, ?, 'openai', ?, false, ?, ?, ?, 0, 0, 0, ?, ?,
+                    ?::numeric)""", at, region, user, key, model, status, input, output, latencyMs, firstByteMs, cost);
+    }
+}
