@@ -21,7 +21,22 @@ final class StreamUsage {
     /** Providers whose chat completions follow OpenAI's streaming protocol. */
     static final Set<String> OPENAI_COMPATIBLE = Set.of("openai", "xai", "openclaw");
 
+    private static final byte[] STREAM_FIELD = "\"stream\"".getBytes(StandardCharsets.US_ASCII);
+
     private StreamUsage() {
+    }
+
+    private static boolean contains(byte[] bytes, byte[] wanted) {
+        outer:
+        for (int i = 0; i <= bytes.length - wanted.length; i++) {
+            for (int j = 0; j < wanted.length; j++) {
+                if (bytes[i + j] != wanted[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** Whether this call may be a streamed OpenAI-style chat completion whose request Keygate should look at. */
@@ -35,6 +50,10 @@ final class StreamUsage {
      * already asking, or not a JSON object (the provider will answer that one itself).
      */
     static byte[] askingForUsage(byte[] body, JsonMapper json) {
+        if (!contains(body, STREAM_FIELD)) {
+            // Most chat requests are not streamed: no parse, no change.
+            return null;
+        }
         JsonNode tree;
         try {
             tree = json.readTree(body);
