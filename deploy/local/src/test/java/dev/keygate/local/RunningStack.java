@@ -141,6 +141,11 @@ final class RunningStack {
                         "KEYGATE_TOOL_BRAVE_URL", "KEYGATE_TOOL_E2B_URL", "KEYGATE_TOOL_EXA_URL")) {
                     environment.put(upstream, provider.baseUrl().toString());
                 }
+                // Every test client shares 127.0.0.1, and the suites refuse credentials on purpose (wrong keys,
+                // 100 revocations polled until refused): the per-address limits stay on with figures a whole suite
+                // cannot reach. AddressLimitsIT in proxy-service tests them at their real defaults.
+                environment.put("KEYGATE_IP_REQUESTS", "1000000");
+                environment.put("KEYGATE_IP_FAILED_AUTHENTICATIONS", "100000");
             }
             services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
                     ServiceProcess.SERVICE_JVM_OPTIONS, environment, workDirectory, logFile));

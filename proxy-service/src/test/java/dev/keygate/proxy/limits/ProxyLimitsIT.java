@@ -222,6 +222,32 @@ class ProxyLimitsIT {
     }
 
     @Test
+    void seed003sRateLimitStatusAnswersForACallerAndForAnAddress() {
+        Key key = issue("tenant-" + UUID.randomUUID(), new ProxyKeyLimits(10, null, null), List.of());
+
+        JsonNode caller = JSON.readTree(client.get().uri("/api/rate-limit-status").header("x-api-key", key.secret())
+                .exchange().expectStatus().isOk().expectBody().returnResult().getResponseBody());
+        assertThat(caller.get("limited").asBoolean()).isTrue();
+        assertThat(caller.get("limit").asLong()).isEqualTo(10);
+        JsonNode address = JSON.readTree(client.get().uri("/api/rate-limit-status")
+                .exchange().expectStatus().isOk().expectBody().returnResult().getResponseBody());
+        assertThat(address.get("limited").asBoolean()).isTrue();
+
+        Key unlimited = issue("tenant-" + UUID.randomUUID(), ProxyKeyLimits.NONE, List.of());
+        java.net.http.HttpResponse<String> plain;
+        try {
+            plain = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/api/rate-limit-status"))
+                    .timeout(Duration.ofSeconds(10)).header("x-api-key", unlimited.secret()).GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+        catch (Exception ex) {
+            throw new AssertionError(ex);
+        }
+        assertThat(plain.statusCode()).as(plain.body()).isEqualTo(200);
+    }
+
+    @Test
     void everyProxiedAnswerCarriesTheRateLimitHeadersOfTheTightestLimit() {
         Key key = issue("acme", new ProxyKeyLimits(50, 1000, null), List.of());
 
