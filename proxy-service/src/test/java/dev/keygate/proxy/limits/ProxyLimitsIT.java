@@ -236,7 +236,12 @@ class ProxyLimitsIT {
         Key unlimited = issue("tenant-" + UUID.randomUUID(), ProxyKeyLimits.NONE, List.of());
         java.net.http.HttpResponse<String> plain;
         try {
-            plain = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            java.net.http.HttpResponse<String> health = http.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("http://127.0.0.1:" + port + "/health"))
+                    .timeout(Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertThat(health.statusCode()).isEqualTo(200);
+            plain = http.send(java.net.http.HttpRequest.newBuilder(
                             java.net.URI.create("http://127.0.0.1:" + port + "/api/rate-limit-status"))
                     .timeout(Duration.ofSeconds(10)).header("x-api-key", unlimited.secret()).GET().build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
