@@ -279,11 +279,63 @@ async function load() {
             [(r) => tokens(r.requests), true], [(r) => r.latency_p50_ms, true], [(r) => r.latency_p95_ms, true],
             [(r) => r.latency_p99_ms, true], [(r) => r.first_byte_p50_ms, true], [(r) => r.first_byte_p95_ms, true],
             [(r) => r.first_byte_p99_ms, true]]);
+        await loadBudgets();
         status('Showing ' + $('from').value + ' to ' + $('to').value + ' (UTC)'
             + (f.provider ? ', provider ' + f.provider : '') + (f.model ? ', model ' + f.model : ''), 'ready');
     } catch (error) {
         status(error.message, 'error');
     }
+}
+
+function budgetName(budget) {
+    const whose = budget.scope === 'tenant' ? 'Organisation' : budget.scope === 'user' ? 'User ' + budget.subject
+        : 'Proxy key ' + budget.subject;
+    return whose + (budget.hard ? ' (hard)' : ' (soft)');
+}
+
+function budgetAmount(budget, usdValue, tokenValue) {
+    const parts = [];
+    if (budget.limit_usd !== null && budget.limit_usd !== undefined) {
+        parts.push(usd(usdValue) + ' USD');
+    }
+    if (budget.limit_tokens !== null && budget.limit_tokens !== undefined) {
+        parts.push(tokens(tokenValue) + ' tokens');
+    }
+    return parts.join(' / ');
+}
+
+async function loadBudgets() {
+    const report = await api('/budgets', {});
+    const budgets = report.budgets;
+    fillTable('budget-table', budgets, [[budgetName], [(b) => b.period],
+        [(b) => budgetAmount(b, b.limit_usd, b.limit_tokens), true],
+        [(b) => budgetAmount(b, b.spent_usd, b.spent_tokens), true],
+        [(b) => b.used === null ? null : percent(b.used), true],
+        [(b) => b.projected === null ? null : percent(b.projected), true],
+        [(b) => b.alert || 'none']]);
+    if (budgets.length === 0) {
+        $('budget-table').querySelector('tbody td').textContent = 'No budget set for your organisation';
+    }
+    // Burn-down of the monthly budget closest to its limit: spend so far this month, day by day.
+    const monthly = budgets.filter((b) => b.period === 'month' && b.used !== null)
+        .sort((a, b) => Number(b.used) - Number(a.used))[0];
+    if (!monthly) {
+        $('burn-down-caption').textContent = 'Burn-down (no monthly budget)';
+        $('burn-down').replaceChildren();
+        return;
+    }
+    const byCost = monthly.limit_usd !== null && monthly.limit_usd !== undefined;
+    const spentByDay = new Map(monthly.days.map((d) => [d.day, byCost ? Number(d.cost_usd) : d.tokens]));
+    const points = [];
+    let total = 0;
+    for (let t = Date.parse(monthly.period_start); t < Math.min(Date.now(), Date.parse(monthly.period_end)); t += 86400e3) {
+        const day = new Date(t).toISOString().slice(0, 10);
+        total += spentByDay.get(day) || 0;
+        points.push({ label: day, value: total });
+    }
+    $('burn-down-caption').textContent = 'Burn-down: ' + budgetName(monthly) + ', spent so far this month of '
+        + (byCost ? usd(monthly.limit_usd) + ' USD' : tokens(monthly.limit_tokens) + ' tokens');
+    barChart('burn-down', points, byCost ? usd : tokens);
 }
 
 async function downloadCsv() {

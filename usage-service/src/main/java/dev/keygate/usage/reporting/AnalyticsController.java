@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.keygate.usage.budget.BudgetOverview;
 import dev.keygate.usage.ledger.Dimension;
 import dev.keygate.usage.ledger.LatencyRow;
 import dev.keygate.usage.ledger.TimeBucket;
@@ -53,9 +54,24 @@ class AnalyticsController {
             .withZone(ZoneOffset.UTC);
 
     private final UsageAnalytics analytics;
+    private final BudgetOverview budgets;
 
-    AnalyticsController(UsageAnalytics analytics) {
+    AnalyticsController(UsageAnalytics analytics, BudgetOverview budgets) {
         this.analytics = analytics;
+        this.budgets = budgets;
+    }
+
+    @GetMapping("/budgets")
+    @Operation(summary = "Every budget of the tenant in its current period: spend, projection, alert, daily burn-down",
+            description = "Budgets are the token and cost limits of quota policies and proxy keys' monthly budgets. "
+                    + "'used' is spend over the tighter limit; 'projected' is 'used' at the period's end at the pace "
+                    + "so far; 'alert' is 'exhausted', 'projected to run out before the period ends' or '80% used'.")
+    BudgetsReport budgets(@AuthenticationPrincipal Jwt token) {
+        return new BudgetsReport(budgets.of(Caller.from(token).tenantId()));
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record BudgetsReport(List<BudgetOverview.Budget> budgets) {
     }
 
     @GetMapping("/usage")

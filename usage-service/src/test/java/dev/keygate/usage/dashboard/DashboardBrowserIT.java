@@ -122,6 +122,9 @@ class DashboardBrowserIT {
         LocalDate day = LocalDate.of(2015, 1, 1).plusDays(ThreadLocalRandom.current().nextInt(0, 1500));
         Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
         publishUsage(start);
+        // A soft monthly budget for the whole of acme: the budgets table and burn-down show it against its spend.
+        jdbc.update("insert into budget_limit values ('acme', 'tenant', '*', ?, 'month', 100, null, false)",
+                "browser-" + UUID.randomUUID());
 
         browser.get("http://127.0.0.1:" + port + "/dashboard/");
         WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
@@ -172,6 +175,18 @@ class DashboardBrowserIT {
         assertThat(text("total-cost")).isEqualTo(usd(dashB));
         assertThat(renderedRows("by-model")).hasSize(1);
         assertThat(browser.findElements(By.cssSelector("#cost-chart svg rect"))).hasSize(1);
+
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        BigDecimal spent = jdbc.query("select cost_usd from budget_spend where tenant_id = 'acme' and scope = 'tenant' "
+                        + "and period = 'month' and period_start = ?", (row, n) -> row.getBigDecimal(1),
+                today.withDayOfMonth(1).atStartOfDay().atOffset(ZoneOffset.UTC)).stream().findFirst()
+                .orElse(BigDecimal.ZERO);
+        String used = spent.divide(new BigDecimal("100"), 4, RoundingMode.HALF_UP).movePointRight(2)
+                .setScale(2, RoundingMode.HALF_UP).toPlainString() + " %";
+        assertThat(renderedRows("budget-table")).anySatisfy(row -> assertThat(row)
+                .startsWith("Organisation (soft) | month | 100.00 USD | " + usd(spent) + " USD | " + used));
+        assertThat(browser.findElements(By.cssSelector("#burn-down svg rect"))).as("one bar per day so far")
+                .hasSize(today.getDayOfMonth());
     }
 
     /**

@@ -343,6 +343,43 @@ class AnalyticsIT extends LedgerContext {
         }
     }
 
+    @Test
+    void budgetsShowSpendAgainstTheirLimitsWithAlertsAndEachDaysSpendForTheBurnDown() throws Exception {
+        String tenant = uniqueTenant();
+        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
+        java.time.OffsetDateTime day = today.atStartOfDay().atOffset(java.time.ZoneOffset.UTC);
+        java.time.OffsetDateTime month = today.withDayOfMonth(1).atStartOfDay().atOffset(java.time.ZoneOffset.UTC);
+        jdbc.update("insert into budget_limit values (?, 'tenant', '*', 'policy-1', 'month', 10, null, false)", tenant);
+        jdbc.update("insert into budget_limit values (?, 'proxy-key', 'k1', 'policy-2', 'day', null, 1000, true)",
+                tenant);
+        jdbc.update("insert into budget_spend values (?, 'tenant', '*', 'month', ?, 4, 40000)", tenant, month);
+        jdbc.update("insert into budget_spend values (?, 'tenant', '*', 'day', ?, 4, 40000)", tenant, day);
+        jdbc.update("insert into budget_spend values (?, 'proxy-key', 'k1', 'day', ?, 0.5, 1000)", tenant, day);
+        jdbc.update("insert into budget_spend values (?, 'proxy-key', 'k1', 'day', ?, 9, 9000)", tenant,
+                day.minusDays(40));
+
+        JsonNode budgets = getJson(get("/api/v1/analytics/budgets").with(analyst(tenant))).get("budgets");
+
+        assertThat(budgets).hasSize(2);
+        JsonNode key = budgets.get(0);
+        assertThat(key.get("scope").asString()).isEqualTo("proxy-key");
+        assertThat(key.get("subject").asString()).isEqualTo("k1");
+        assertThat(key.get("spent_tokens").asLong()).as("today's spend only").isEqualTo(1000);
+        assertThat(key.get("used").decimalValue()).isEqualByComparingTo("1");
+        assertThat(key.get("alert").asString()).isEqualTo("exhausted");
+        assertThat(key.get("hard").asBoolean()).isTrue();
+        JsonNode organisation = budgets.get(1);
+        assertThat(organisation.get("subject").isNull() || !organisation.has("subject")).isTrue();
+        assertThat(organisation.get("limit_usd").decimalValue()).isEqualByComparingTo("10");
+        assertThat(organisation.get("used").decimalValue()).isEqualByComparingTo("0.4");
+        assertThat(organisation.get("projected").decimalValue()).isGreaterThanOrEqualTo(new BigDecimal("0.4"));
+        assertThat(organisation.get("days")).singleElement().satisfies(spent -> {
+            assertThat(spent.get("day").asString()).isEqualTo(today.toString());
+            assertThat(spent.get("cost_usd").decimalValue()).isEqualByComparingTo("4");
+        });
+        assertThat(getJson(get("/api/v1/analytics/budgets").with(analyst(uniqueTenant()))).get("budgets")).isEmpty();
+    }
+
     private static void publishPrice(String tenant, String provider, String model, String input, String output)
             throws Exception {
         ModelPriced price = new ModelPriced(UUID.randomUUID(), null, 0, Instant.now(), UUID.randomUUID(), tenant,
