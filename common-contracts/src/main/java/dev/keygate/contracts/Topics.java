@@ -46,6 +46,18 @@ public final class Topics {
      */
     public static final String ADMIN_PROVIDER_KEYS = "keygate.admin.provider-keys.v1";
 
+    /**
+     * {@link dev.keygate.contracts.usage.v1.BudgetShareRequested}: proxies asking usage-service for shares of hard
+     * budgets and giving them back, keyed by budget key.
+     */
+    public static final String PROXY_BUDGET_SHARE_REQUESTS = "keygate.proxy.budget-share-requests.v1";
+
+    /**
+     * {@link dev.keygate.contracts.usage.v1.BudgetShareGranted}: usage-service's grants and refusals, keyed by the
+     * proxy instance id. Every proxy reads it from its end and keeps only its own.
+     */
+    public static final String USAGE_BUDGET_SHARES = "keygate.usage.budget-shares.v1";
+
     private Topics() {
     }
 }

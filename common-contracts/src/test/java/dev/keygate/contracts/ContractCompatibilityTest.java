@@ -24,6 +24,8 @@ import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
 import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.contracts.usage.v1.BudgetShareGranted;
+import dev.keygate.contracts.usage.v1.BudgetShareRequested;
 import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -75,6 +77,56 @@ class ContractCompatibilityTest {
         assertThat(state.key()).startsWith("acme/");
         assertThat(validate("budget-state.v1", json)).isEmpty();
         assertThat(validate("budget-state.v1", MAPPER.writeValueAsString(state))).isEmpty();
+    }
+
+    static Stream<Path> budgetShareRequestGoldens() throws Exception {
+        return golden("usage/budget-share-requested.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("budgetShareRequestGoldens")
+    void everyBudgetShareRequestGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        BudgetShareRequested message = MAPPER.readValue(json, BudgetShareRequested.class);
+
+        assertThat(message.isRelease()).isEqualTo(message.grantId() != null);
+        assertThat(validate("budget-share-requested.v1", json)).isEmpty();
+        assertThat(validate("budget-share-requested.v1", MAPPER.writeValueAsString(message))).isEmpty();
+    }
+
+    @Test
+    void aReleaseWithoutItsGrantIsRefused() throws IOException {
+        String json = goldenText("usage/budget-share-requested.v1/released-with-unknown-field.json")
+                .replaceAll(",\"grantId\":\"[^\"]+\"", "");
+
+        assertThat(validate("budget-share-requested.v1", json)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(json, BudgetShareRequested.class)).hasMessageContaining("grant");
+    }
+
+    static Stream<Path> budgetShareGrantGoldens() throws Exception {
+        return golden("usage/budget-share-granted.v1");
+    }
+
+    @ParameterizedTest
+    @MethodSource("budgetShareGrantGoldens")
+    void everyBudgetShareGrantGoldenParsesAndMatchesTheSchema(Path file) throws IOException {
+        String json = Files.readString(file);
+
+        BudgetShareGranted grant = MAPPER.readValue(json, BudgetShareGranted.class);
+
+        assertThat(grant.granted()).isEqualTo(grant.reason() == null);
+        assertThat(validate("budget-share-granted.v1", json)).isEmpty();
+        assertThat(validate("budget-share-granted.v1", MAPPER.writeValueAsString(grant))).isEmpty();
+    }
+
+    @Test
+    void aGrantWithoutExpiryIsRefused() throws IOException {
+        String json = goldenText("usage/budget-share-granted.v1/granted.json")
+                .replaceAll(",\"expiresAt\":\"[^\"]+\"", "");
+
+        assertThat(validate("budget-share-granted.v1", json)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(json, BudgetShareGranted.class)).hasMessageContaining("expiry");
     }
 
     static Stream<Path> modelPriceGoldens() throws Exception {

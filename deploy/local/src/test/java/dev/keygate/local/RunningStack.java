@@ -67,6 +67,7 @@ final class RunningStack {
     private final FakeLlmProvider provider;
     private final StackWiring wiring;
     private final Path workDirectory;
+    private final Map<ServiceProcess, Integer> extraProxies = new java.util.concurrent.ConcurrentHashMap<>();
 
     private RunningStack(Map<KeygateService, ServiceProcess> services, TestKeycloak keycloak, FakeLlmProvider provider,
                          StackWiring wiring, Path workDirectory) {
@@ -134,19 +135,8 @@ final class RunningStack {
         for (KeygateService service : KeygateService.values()) {
             Path logFile = workDirectory.resolve(service.module() + ".log");
             ServiceProcess.rotateLog(logFile);
-            Map<String, String> environment = new HashMap<>(ServiceEnvironment.of(service, wiring));
-            if (service == KeygateService.PROXY) {
-                // Every upstream on the fake provider, so no test call can leave the machine.
-                for (String upstream : List.of("KEYGATE_PROVIDER_GEMINI_URL", "KEYGATE_PROVIDER_XAI_URL",
-                        "KEYGATE_TOOL_BRAVE_URL", "KEYGATE_TOOL_E2B_URL", "KEYGATE_TOOL_EXA_URL")) {
-                    environment.put(upstream, provider.baseUrl().toString());
-                }
-                // Every test client shares 127.0.0.1, and the suites refuse credentials on purpose (wrong keys,
-                // 100 revocations polled until refused): the per-address limits stay on with figures a whole suite
-                // cannot reach. AddressLimitsIT in proxy-service tests them at their real defaults.
-                environment.put("KEYGATE_IP_REQUESTS", "1000000");
-                environment.put("KEYGATE_IP_FAILED_AUTHENTICATIONS", "100000");
-            }
+            Map<String, String> environment = service == KeygateService.PROXY ? proxyEnvironment(wiring, provider)
+                    : new HashMap<>(ServiceEnvironment.of(service, wiring));
             services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
                     ServiceProcess.SERVICE_JVM_OPTIONS, environment, workDirectory, logFile));
         }
@@ -158,6 +148,48 @@ final class RunningStack {
         }
         log.info("Whole stack ready in {} s", String.format("%.1f", (System.nanoTime() - started) / 1e9));
         return new RunningStack(services, keycloak, provider, wiring, workDirectory);
+    }
+
+    private static Map<String, String> proxyEnvironment(StackWiring wiring, FakeLlmProvider provider) {
+        Map<String, String> environment = new HashMap<>(ServiceEnvironment.of(KeygateService.PROXY, wiring));
+        // Every upstream on the fake provider, so no test call can leave the machine.
+        for (String upstream : List.of("KEYGATE_PROVIDER_GEMINI_URL", "KEYGATE_PROVIDER_XAI_URL",
+                "KEYGATE_TOOL_BRAVE_URL", "KEYGATE_TOOL_E2B_URL", "KEYGATE_TOOL_EXA_URL")) {
+            environment.put(upstream, provider.baseUrl().toString());
+        }
+        // Every test client shares 127.0.0.1, and the suites refuse credentials on purpose (wrong keys,
+        // 100 revocations polled until refused): the per-address limits stay on with figures a whole suite
+        // cannot reach. AddressLimitsIT in proxy-service tests them at their real defaults.
+        environment.put("KEYGATE_IP_REQUESTS", "1000000");
+        environment.put("KEYGATE_IP_FAILED_AUTHENTICATIONS", "100000");
+        return environment;
+    }
+
+    /**
+     * Starts one more proxy-service instance beside the stack's, in {@code region}, with a spool of its own; healthy
+     * when this returns, stopped with the stack (or earlier through {@link ServiceProcess#stop()}).
+     */
+    ServiceProcess startAnotherProxy(String region) {
+        int port = freePorts(1)[0];
+        Map<String, String> environment = proxyEnvironment(wiring, provider);
+        environment.put("PROXY_PORT", Integer.toString(port));
+        environment.put("KEYGATE_REGION", region);
+        environment.put("KEYGATE_USAGE_SPOOL_DIR", workDirectory.resolve("spool-" + region).toString());
+        String name = "proxy-service-" + region;
+        Path logFile = workDirectory.resolve(name + ".log");
+        ServiceProcess.rotateLog(logFile);
+        Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
+        ServiceProcess process = ServiceProcess.startJar(name, KeygateService.PROXY.executableJar(root,
+                System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), ServiceProcess.SERVICE_JVM_OPTIONS,
+                environment, workDirectory, logFile);
+        Runtime.getRuntime().addShutdownHook(new Thread(process::stop, name + "-stop"));
+        process.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/actuator/health"), Duration.ofSeconds(180));
+        extraProxies.put(process, port);
+        return process;
+    }
+
+    URI proxy(ServiceProcess instance, String path) {
+        return URI.create("http://127.0.0.1:" + extraProxies.get(instance) + path);
     }
 
     private static void stop(Map<KeygateService, ServiceProcess> services, FakeLlmProvider provider) {

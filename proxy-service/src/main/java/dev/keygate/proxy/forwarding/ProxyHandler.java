@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,6 +25,7 @@ import dev.keygate.proxy.system.ProxyProblem;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import dev.keygate.proxy.limits.BudgetShares;
 import dev.keygate.proxy.limits.CallAdmission;
 import dev.keygate.proxy.limits.CallRefusedException;
 import dev.keygate.proxy.limits.RequestBodyTooLargeException;
@@ -246,11 +248,16 @@ class ProxyHandler {
                     if (answer.getStatusCode().value() == 401) {
                         keyvault.reportRejected(key.secretId(), 401);
                     }
-                    return relay(answer, caller, call);
+                    return relay(answer, caller, call, CallAdmission.reservationOf(request.exchange()));
                 });
     }
 
-    private Mono<ServerResponse> relay(ResponseEntity<Flux<DataBuffer>> answer, Caller caller, Call call) {
+    private Mono<ServerResponse> relay(ResponseEntity<Flux<DataBuffer>> answer, Caller caller, Call call,
+                                       BudgetShares.Reservation reservation) {
+        if (reservation != null) {
+            // The answer's usage settles the reservation in record(), which may run after the exchange ended.
+            reservation.answered();
+        }
         UsageMeter meter = meters.forAnswer(call.providerId(), answer.getHeaders().getContentType());
         boolean streamed = meter.streamed();
         AtomicLong firstByte = new AtomicLong(-1);
@@ -260,7 +267,8 @@ class ProxyHandler {
                     firstByte.compareAndSet(-1, System.nanoTime());
                     meter.accept(buffer);
                 })
-                .doFinally(signal -> record(caller, call, status, streamed, meter.finish(), firstByte.get()));
+                .doFinally(signal -> record(caller, call, status, streamed, meter.finish(), firstByte.get(),
+                        reservation));
         Flux<DataBuffer> body = call.stripUsage() && streamed ? UsageChunkFilter.strip(metered) : metered;
         BodyInserter<Flux<DataBuffer>, ServerHttpResponse> inserter =
                 (response, context) -> response.writeAndFlushWith(body.map(Flux::just));
@@ -270,12 +278,19 @@ class ProxyHandler {
     }
 
     private void record(Caller caller, Call call, int status, boolean streamed, UsageMeter.MeteredUsage used,
-                        long firstByteNanos) {
+                        long firstByteNanos, BudgetShares.Reservation reservation) {
         long now = System.nanoTime();
+        // A call whose tokens could not be read off its answer is settled as if it used all it reserved.
+        List<UUID> grants = reservation == null ? null : used.usage().totalTokens() == 0 && status / 100 == 2
+                ? settledWorstCase(reservation) : reservation.settle(used.usage().totalTokens());
         usage.publish(new UsageRecorded(UUID.randomUUID(), null, 0, call.receivedAt(), properties.region(),
                 caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
                 used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,
-                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId()));
+                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants));
+    }
+
+    private static List<UUID> settledWorstCase(BudgetShares.Reservation reservation) {
+        return reservation.settle(reservation.reservedTokens());
     }
 
     private String traceId() {

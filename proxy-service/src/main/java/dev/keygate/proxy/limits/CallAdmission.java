@@ -1,11 +1,15 @@
 package dev.keygate.proxy.limits;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
+import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.proxy.clientauth.Caller;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.proxy.system.ProxyProblems;
@@ -16,6 +20,7 @@ import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.web.reactive.function.server.ServerRequest;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
@@ -41,15 +46,41 @@ public class CallAdmission {
     private final CorsPolicy cors;
     private final JsonMapper json;
     private final long maxBodyBytes;
+    private final PublishedBudgets published;
+    private final BudgetShares shares;
+    private final long defaultMaxOutputTokens;
 
     CallAdmission(RateLimiter limiter, BudgetAdmission budgets, ProxyKeyDirectory keys, CorsPolicy cors,
                   JsonMapper json, LimitsProperties properties) {
+        this(limiter, budgets, keys, cors, json, properties, null, null, 0);
+    }
+
+    /**
+     * @param published the hard budgets a call may have to reserve against; with {@code shares}, {@code null} to
+     *                  reserve nothing
+     * @param shares this instance's budget shares
+     */
+    CallAdmission(RateLimiter limiter, BudgetAdmission budgets, ProxyKeyDirectory keys, CorsPolicy cors,
+                  JsonMapper json, LimitsProperties properties, PublishedBudgets published, BudgetShares shares,
+                  long defaultMaxOutputTokens) {
         this.limiter = limiter;
         this.budgets = budgets;
         this.keys = keys;
         this.cors = cors;
         this.json = json;
         this.maxBodyBytes = properties.maxRequestBody().toBytes();
+        this.published = published;
+        this.shares = shares;
+        this.defaultMaxOutputTokens = defaultMaxOutputTokens;
+    }
+
+    /**
+     * What the call reserved against budget shares, to settle with the tokens it used and to name in its usage
+     * event; {@code null} when it reserved nothing.
+     */
+    public static BudgetShares.Reservation reservationOf(ServerWebExchange exchange) {
+        ExchangeLimits limits = ExchangeLimits.of(exchange);
+        return limits == null ? null : limits.reservation();
     }
 
     /**
@@ -100,8 +131,11 @@ public class CallAdmission {
             // Nobody would give the slots back at the end of this exchange; better not hold them at all.
             admission.release().run();
         }
+        List<BudgetState> hard = shares == null || published == null || exchange == null ? List.of()
+                : published.hardBudgetsOf(caller);
         return budgets.admit(caller, provider).flatMap(verdict -> verdict.admitted()
-                ? (providerBody == null ? models(request, caller, path)
+                ? (!hard.isEmpty() ? reserving(request, caller, path, providerBody, hard, exchange)
+                        : providerBody == null ? models(request, caller, path)
                         : checkedBody(request, caller, path, providerBody))
                 : Mono.error(refusal("budget", problems -> problems.respond(ProxyProblems.quotaExhausted(
                         verdict.message() + " It renews at the start of the next period; ask a tenant admin to raise "
@@ -111,6 +145,64 @@ public class CallAdmission {
                                         Long.toString(Math.max(1, verdict.retryAfter().toSeconds())));
                             }
                         }))));
+    }
+
+    /**
+     * For a caller under hard budgets: reads the body (bounded), checks the model scope, and reserves the call's
+     * worst case against this instance's share of each budget; the exchange settles it when it ends.
+     */
+    private Mono<ServerRequest> reserving(ServerRequest request, Caller caller, String path, byte[] providerBody,
+                                          List<BudgetState> hard, ExchangeLimits exchange) {
+        HttpHeaders headers = request.headers().asHttpHeaders();
+        boolean hasBody = headers.getContentLength() > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+        Mono<byte[]> body = providerBody != null ? Mono.just(providerBody)
+                : hasBody ? read(request) : Mono.just(new byte[0]);
+        return body.flatMap(bytes -> {
+            Mono<ServerRequest> checked = providerBody != null ? checkedBody(request, caller, path, providerBody)
+                    : checkedRead(request, caller, path, bytes);
+            return checked.flatMap(admitted -> shares.reserve(hard, WorstCase.tokens(bytes, json, defaultMaxOutputTokens))
+                    .onErrorMap(BudgetShares.Refused.class, ex -> refusal("budget", problems -> problems.respond(
+                            ProxyProblems.quotaExhausted(ex.getMessage() + " Ask a tenant admin to raise the budget, or "
+                                    + "send a lower max_tokens."), retryHeaders -> retryHeaders.set(HttpHeaders.RETRY_AFTER,
+                                    Long.toString(Math.max(1, Duration.between(Instant.now(), ex.renewsAt())
+                                            .toSeconds()))))))
+                    .onErrorMap(TimeoutException.class, ex -> refusal("budget unavailable", problems -> problems.respond(
+                            ProxyProblems.budgetsUnavailable(), retryHeaders -> retryHeaders.set(HttpHeaders.RETRY_AFTER,
+                                    "1"))))
+                    .map(reservation -> {
+                        exchange.reserved(reservation);
+                        return admitted;
+                    }));
+        });
+    }
+
+    private Mono<ServerRequest> checkedRead(ServerRequest request, Caller caller, String path, byte[] body) {
+        List<String> scope = scope(caller);
+        if (!scope.isEmpty()) {
+            Matcher inPath = PATH_MODEL.matcher(path);
+            if (inPath.find()) {
+                return allowed(scope, inPath.group(1)) ? Mono.just(replay(request, body))
+                        : Mono.error(modelRefusal(inPath.group(1), scope));
+            }
+            if (body.length > 0) {
+                return checked(request, body, scope);
+            }
+        }
+        return Mono.just(replay(request, body));
+    }
+
+    private static ServerRequest replay(ServerRequest request, byte[] body) {
+        return body.length == 0 ? request : ServerRequest.from(request)
+                .body(Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body))))
+                .build();
+    }
+
+    private Mono<byte[]> read(ServerRequest request) {
+        return DataBufferUtils.join(request.bodyToFlux(DataBuffer.class), (int) Math.min(Integer.MAX_VALUE, maxBodyBytes))
+                .map(CallAdmission::bytes)
+                .defaultIfEmpty(new byte[0])
+                .onErrorMap(DataBufferLimitException.class, ex -> refusal("too large",
+                        problems -> problems.respond(ProxyProblems.payloadTooLarge(maxBodyBytes))));
     }
 
     /** Whether this caller may name this model (callers without a model scope may name any). */

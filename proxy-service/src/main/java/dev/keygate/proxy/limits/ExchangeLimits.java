@@ -26,6 +26,7 @@ final class ExchangeLimits {
     private volatile String allowedOrigin;
     private volatile boolean authenticated;
     private final List<Runnable> releases = new CopyOnWriteArrayList<>();
+    private volatile BudgetShares.Reservation reservation;
 
     static ExchangeLimits install(ServerWebExchange exchange) {
         ExchangeLimits limits = new ExchangeLimits();
@@ -63,9 +64,25 @@ final class ExchangeLimits {
         releases.add(release);
     }
 
+    /**
+     * The call's budget reservation: if the provider never answered, it is settled at the end as if all was used;
+     * otherwise the answer's usage settles it.
+     */
+    void reserved(BudgetShares.Reservation reserved) {
+        reservation = reserved;
+    }
+
+    BudgetShares.Reservation reservation() {
+        return reservation;
+    }
+
     void end() {
         releases.forEach(Runnable::run);
         releases.clear();
+        BudgetShares.Reservation held = reservation;
+        if (held != null) {
+            held.settleUnlessAnswered();
+        }
     }
 
     void writeTo(HttpHeaders headers) {

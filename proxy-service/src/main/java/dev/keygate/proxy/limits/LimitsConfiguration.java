@@ -2,21 +2,33 @@ package dev.keygate.proxy.limits;
 
 import java.time.Clock;
 
+import java.util.UUID;
+
+import dev.keygate.contracts.Topics;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.kafka.core.KafkaTemplate;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Wires the limiter, its web filter and the admission used by the forwarding routes. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(LimitsProperties.class)
+@EnableConfigurationProperties({LimitsProperties.class, BudgetShareProperties.class})
 class LimitsConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(LimitsConfiguration.class);
 
     @Bean
     RateLimiter rateLimiter(LimitsProperties properties, QuotaPolicies policies, ProxyKeyDirectory keys,
@@ -44,9 +56,34 @@ class LimitsConfiguration {
     }
 
     @Bean
-    CallAdmission callAdmission(RateLimiter limiter, BudgetAdmission budgets, ProxyKeyDirectory keys, CorsPolicy cors,
-                                JsonMapper json, LimitsProperties properties) {
-        return new CallAdmission(limiter, budgets, keys, cors, json, properties);
+    CallAdmission callAdmission(RateLimiter limiter, PublishedBudgets budgets, ObjectProvider<BudgetShares> shares,
+                                ProxyKeyDirectory keys, CorsPolicy cors, JsonMapper json, LimitsProperties properties,
+                                BudgetShareProperties shareProperties) {
+        return new CallAdmission(limiter, budgets, keys, cors, json, properties, budgets, shares.getIfAvailable(),
+                shareProperties.defaultMaxOutputTokens());
+    }
+
+    /**
+     * This instance's budget shares; requests and releases go to usage-service on Kafka, sent off the event loop
+     * (a producer may wait for metadata).
+     */
+    @Bean
+    @ConditionalOnBooleanProperty(name = "keygate.proxy.budgets.enabled", matchIfMissing = true)
+    BudgetShares budgetShares(KafkaTemplate<String, String> kafka, JsonMapper json, BudgetShareProperties properties,
+                              @Value("${keygate.proxy.region:local}") String region) {
+        String instance = region + "/" + UUID.randomUUID();
+        return new BudgetShares(instance, region, message -> Mono.fromFuture(() -> kafka.send(
+                        Topics.PROXY_BUDGET_SHARE_REQUESTS, message.budgetKey(), json.writeValueAsString(message)))
+                .subscribeOn(Schedulers.boundedElastic())
+                .subscribe(sent -> { }, failure -> log.warn("Budget share message for {} not sent: {}",
+                        message.budgetKey(), failure.getMessage())), Clock.systemUTC(), properties.shareWait());
+    }
+
+    /** Gives back expired shares every second, off the request path. */
+    @Bean(destroyMethod = "dispose")
+    @ConditionalOnBooleanProperty(name = "keygate.proxy.budgets.enabled", matchIfMissing = true)
+    Disposable budgetShareSweeper(BudgetShares shares) {
+        return Schedulers.single().schedulePeriodically(shares::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     /** Refuses calls of subjects whose hard budget usage-service published as exhausted. */

@@ -3,6 +3,8 @@ package dev.keygate.proxy.limits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,6 +23,8 @@ public class PublishedBudgets implements BudgetAdmission {
     /** Exhausted hard budgets by tenant, scope and subject; at most one verdict per subject is kept (the latest end). */
     private final Map<String, BudgetState> exhausted = new ConcurrentHashMap<>();
     private final Map<String, BudgetState> byKey = new ConcurrentHashMap<>();
+    /** Hard budgets by tenant, then by key: what a call of the tenant may have to reserve against. */
+    private final Map<String, Map<String, BudgetState>> hardByTenant = new ConcurrentHashMap<>();
     private final Clock clock;
 
     public PublishedBudgets(Clock clock) {
@@ -36,6 +40,44 @@ public class PublishedBudgets implements BudgetAdmission {
         if (state.exhausted() && state.hard()) {
             exhausted.put(state.key(), state);
         }
+        if (state.hard()) {
+            hardByTenant.computeIfAbsent(state.tenantId(), tenant -> new ConcurrentHashMap<>()).put(state.key(), state);
+        }
+        else if (previous != null && previous.hard()) {
+            Map<String, BudgetState> tenant = hardByTenant.get(state.tenantId());
+            if (tenant != null) {
+                tenant.remove(state.key());
+            }
+        }
+    }
+
+    /** The hard budgets of the current period that this caller's calls count against. */
+    public List<BudgetState> hardBudgetsOf(Caller caller) {
+        Map<String, BudgetState> tenant = hardByTenant.get(caller.tenantId());
+        if (tenant == null || tenant.isEmpty()) {
+            return List.of();
+        }
+        Instant now = clock.instant();
+        List<BudgetState> found = new ArrayList<>(2);
+        for (BudgetState state : tenant.values()) {
+            if (now.isBefore(state.periodEnd()) && !now.isBefore(state.periodStart()) && reaches(state, caller)) {
+                found.add(state);
+            }
+        }
+        return found;
+    }
+
+    static String message(BudgetState state, String detail) {
+        return whose(state) + " " + ("day".equals(state.period()) ? "daily " : "monthly ") + "budget "
+                + (state.limitUsd() != null ? "of " + state.limitUsd().toPlainString() + " USD" : "")
+                + (state.limitUsd() != null && state.limitTokens() != null ? " and " : "")
+                + (state.limitTokens() != null ? "of " + state.limitTokens() + " tokens" : "")
+                + " cannot cover this call: " + detail;
+    }
+
+    private static String whose(BudgetState state) {
+        return "tenant".equals(state.scope()) ? "Your organisation's" : "user".equals(state.scope())
+                ? "Your" : "This proxy key's";
     }
 
     @Override
@@ -63,8 +105,7 @@ public class PublishedBudgets implements BudgetAdmission {
     }
 
     private static String message(BudgetState state) {
-        String whose = "tenant".equals(state.scope()) ? "Your organisation's" : "user".equals(state.scope())
-                ? "Your" : "This proxy key's";
+        String whose = whose(state);
         String limit = state.limitUsd() != null && state.spentUsd().compareTo(state.limitUsd()) >= 0
                 ? state.limitUsd().toPlainString() + " USD budget" : state.limitTokens() + "-token quota";
         return whose + " " + ("day".equals(state.period()) ? "daily " : "monthly ") + limit + " is spent ("

@@ -200,6 +200,12 @@ public class ProxyProblems {
                 "insufficient_quota", "insufficient_quota");
     }
 
+    public static ProxyProblem budgetsUnavailable() {
+        return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "budgets-unavailable", "Budget check unavailable",
+                "Your calls count against a hard budget, and Keygate's usage service did not answer in time to "
+                        + "reserve this call against it; retry shortly.", "api_error", "budgets_unavailable");
+    }
+
     public static ProxyProblem usageSpoolFull() {
         return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "usage-spool-full", "Usage recording unavailable",
                 "Keygate cannot record usage right now (its event broker is unreachable and the local spool is full); "

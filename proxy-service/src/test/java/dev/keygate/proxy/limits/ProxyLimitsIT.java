@@ -64,9 +64,12 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The whole proxy on a real port with real Kafka for its admin events, a fake keyvault over mutual TLS and a fake
- * provider: limits, headers and refusals as callers and SDKs see them, and the provider-key lease cache.
+ * provider: limits, headers and refusals as callers and SDKs see them, and the provider-key lease cache. No
+ * usage-service answers budget share requests here, so hard budgets are checked against published states only (the
+ * shares are tested by BudgetSharesTest and, end to end with usage-service, by deploy/local's BudgetSharesIT).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "keygate.proxy.budgets.enabled=false",
         "keygate.proxy.response-timeout=1s",
         "keygate.proxy.connect-timeout=1s",
         "keygate.proxy.limits.max-request-body=64KB",

@@ -31,11 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
  * {@link #REPUBLISH_EVERY}, so a proxy that missed one catches up). Proxies refuse calls of subjects whose hard budget
  * is exhausted; a soft budget's exhaustion is published and logged as a warning, never refused.
  *
- * <p>Overshoot bound: a budget is seen exhausted at most {@code e} (this evaluation interval plus the ledger's
- * ingest lag) after the event that exhausted it, and proxies learn of it within {@code p} (Kafka delivery). Spend past
- * a hard limit is therefore at most the cost of the calls in flight at the moment of exhaustion plus those admitted
- * during {@code e + p}, across all proxy instances and regions: {@code overshoot ≤ (inFlight + rate × (e + p)) ×
- * maxCostPerCall}. Per-call reservations against a proxy-held share would bound it by the share instead; not built.
+ * <p>Publishing exhaustion alone would let proxies admit calls for a second or more past a budget; proxies therefore
+ * also reserve each call's worst case against shares of the budget ({@link BudgetShareGrants}), which bounds the
+ * overshoot as docs/quotas.md states.
  */
 @Component
 class BudgetPublisher {

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -65,6 +66,8 @@ public class UsageLedger {
                 cost_usd = budget_spend.cost_usd + excluded.cost_usd,
                 tokens = budget_spend.tokens + excluded.tokens
             """;
+
+    private static final String ADD_TO_GRANT = "update budget_grant set used_tokens = used_tokens + ? where grant_id = ?";
 
     /** Rolls the newly inserted events up per hour and every analytics dimension, in key order (no deadlocks). */
     private static final String ADD_TO_ROLLUP = """
@@ -177,8 +180,37 @@ public class UsageLedger {
                 return spend.size();
             }
         });
+        addToGrants(fresh);
         rollUp(fresh);
         return fresh.size();
+    }
+
+    /** Counts each new event's tokens against the budget shares it reserved under, in grant order (no deadlocks). */
+    private void addToGrants(List<UsageRecorded> fresh) {
+        Map<UUID, Long> used = new TreeMap<>();
+        for (UsageRecorded event : fresh) {
+            if (event.budgetGrants() != null) {
+                for (UUID grant : event.budgetGrants()) {
+                    used.merge(grant, event.usage().totalTokens(), Long::sum);
+                }
+            }
+        }
+        if (used.isEmpty()) {
+            return;
+        }
+        List<Map.Entry<UUID, Long>> rows = List.copyOf(used.entrySet());
+        jdbc.batchUpdate(ADD_TO_GRANT, new BatchPreparedStatementSetter() {
+            @Override
+            public void setValues(PreparedStatement statement, int i) throws SQLException {
+                statement.setLong(1, rows.get(i).getValue());
+                statement.setObject(2, rows.get(i).getKey());
+            }
+
+            @Override
+            public int getBatchSize() {
+                return rows.size();
+            }
+        });
     }
 
     private void rollUp(List<UsageRecorded> fresh) {

@@ -16,6 +16,8 @@ import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyLimits;
 import dev.keygate.contracts.admin.v1.QuotaPolicyChanged;
+import dev.keygate.contracts.usage.v1.BudgetShareGranted;
+import dev.keygate.contracts.usage.v1.BudgetShareRequested;
 import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -49,6 +51,7 @@ import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 /**
@@ -192,6 +195,23 @@ class UsageLedgerIT extends LedgerContext {
         assertThat(jdbc.queryForObject("select sum(input_tokens) from usage_hourly where tenant_id = ?", Long.class,
                 tenant)).isEqualTo(6L);
         await().atMost(PATIENCE).until(() -> deadLetters() - deadLettersBefore == 2);
+
+        // The admin view: the tenant's platform admin sees both, where they were and why, never their content.
+        await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
+                "select count(*) from dead_letter where tenant_id = ?", Integer.class, tenant) == 2);
+        mvc.perform(get("/api/v1/ledger/dead-letters").with(caller("platform-admin", tenant)))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[?(@.tenant_id == '" + tenant + "')]", org.hamcrest.Matchers.hasSize(2)))
+                .andExpect(jsonPath("$[?(@.tenant_id == '" + tenant + "')].reason",
+                        org.hamcrest.Matchers.everyItem(org.hamcrest.Matchers.notNullValue())))
+                .andExpect(jsonPath("$[0].source_topic").value(Topics.USAGE_RECORDED))
+                .andExpect(jsonPath("$[0].size_bytes").isNumber())
+                .andExpect(jsonPath("$[0].value").doesNotExist());
+        mvc.perform(get("/api/v1/ledger/dead-letters").with(caller("platform-admin", uniqueTenant())))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[?(@.tenant_id == '" + tenant + "')]").isEmpty());
+        mvc.perform(get("/api/v1/ledger/dead-letters").with(caller("analyst", tenant)))
+                .andExpect(status().isForbidden());
     }
 
     @Test
@@ -463,6 +483,68 @@ class UsageLedgerIT extends LedgerContext {
             assertThat(tenantDay.hard()).as("a soft policy warns only").isFalse();
             assertThat(tenantDay.limitUsd()).isEqualByComparingTo("1.00");
         }
+    }
+
+    @Test
+    void budgetSharesNeverGrantMoreThanIsLeftAndFreeUpAsCallsAreRecorded() throws Exception {
+        String tenant = uniqueTenant();
+        UUID keyId = UUID.randomUUID();
+        try (TopicRecorder states = TopicRecorder.subscribe(Topics.USAGE_BUDGET_STATE);
+             TopicRecorder shares = TopicRecorder.subscribe(Topics.USAGE_BUDGET_SHARES)) {
+            QuotaPolicyChanged daily = new QuotaPolicyChanged(UUID.randomUUID(), null, 0, Instant.now(),
+                    UUID.randomUUID(), tenant, "proxy-key", keyId.toString(), null, null, 50_000L, null, null, null,
+                    "hard", false);
+            producer.send(new ProducerRecord<>(Topics.ADMIN_QUOTA_POLICIES, daily.policyId().toString(),
+                    JSON.writeValueAsString(daily))).get();
+            String budget = tenant + "/proxy-key/" + keyId + "/" + daily.policyId() + "/day";
+            BudgetState state = JSON.readValue(states.await(record -> budget.equals(record.key()), PATIENCE).value(),
+                    BudgetState.class);
+            Instant day = state.periodStart();
+
+            // A share is at least what the call needs; beyond that the share size (20,000) capped at a quarter of
+            // what is left, so other instances find some of the budget too.
+            BudgetShareGranted a = ask(shares, "eu-west-1/a", tenant, budget, day, 30_000);
+            assertThat(a.tokens()).isEqualTo(30_000);
+            assertThat(a.remainingTokens()).isEqualTo(20_000);
+            BudgetShareGranted refused = ask(shares, "us-east-1/b", tenant, budget, day, 25_000);
+            assertThat(refused.granted()).as("20,000 left cannot cover 25,000").isFalse();
+            assertThat(refused.reason()).contains("20000 tokens");
+            BudgetShareGranted b = ask(shares, "us-east-1/b", tenant, budget, day, 1_000);
+            assertThat(b.tokens()).as("a quarter of the 20,000 left").isEqualTo(5_000);
+            BudgetShareGranted c = ask(shares, "us-east-1/b", tenant, budget, day, 15_000);
+            assertThat(c.tokens()).as("all that is left").isEqualTo(15_000);
+            assertThat(ask(shares, "us-east-1/b", tenant, budget, day, 1).granted()).isFalse();
+
+            // 10,000 tokens recorded under share a: still held (a's holder may spend the rest), so nothing frees up.
+            UsageRecorded call = new UsageRecorded(UUID.randomUUID(), null, 0, Instant.now(), "eu-west-1", tenant,
+                    "alice", "proxy_key", keyId.toString(), "openai", "gpt-4o-mini", "chat.completions", false, 200,
+                    new TokenUsage(4_000, 6_000, 0, 0, 0), 90, 80L, null, List.of(a.grantId()));
+            publish(call);
+            awaitStored(call.eventId());
+            assertThat(jdbc.queryForObject("select used_tokens from budget_grant where grant_id = ?", Long.class,
+                    a.grantId())).isEqualTo(10_000);
+            assertThat(ask(shares, "us-east-1/b", tenant, budget, day, 1).granted()).isFalse();
+
+            // a is given back having metered 10,000 tokens, all recorded: its other 20,000 are free again.
+            producer.send(new ProducerRecord<>(Topics.PROXY_BUDGET_SHARE_REQUESTS, budget, JSON.writeValueAsString(
+                    BudgetShareRequested.release("eu-west-1/a", "eu-west-1", tenant, budget, day, a.grantId(),
+                            10_000, Instant.now())))).get();
+            await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
+                    "select settled_tokens from budget_grant where grant_id = ?", Long.class, a.grantId()) != null);
+            BudgetShareGranted again = ask(shares, "us-east-1/b", tenant, budget, day, 20_000);
+            assertThat(again.tokens()).isEqualTo(20_000);
+            assertThat(again.remainingTokens()).isZero();
+        }
+    }
+
+    private BudgetShareGranted ask(TopicRecorder shares, String instance, String tenant, String budget, Instant day,
+                                   long tokens) throws Exception {
+        BudgetShareRequested request = BudgetShareRequested.request(instance, instance.substring(0, 9), tenant, budget,
+                day, tokens, Instant.now());
+        producer.send(new ProducerRecord<>(Topics.PROXY_BUDGET_SHARE_REQUESTS, budget,
+                JSON.writeValueAsString(request))).get();
+        return JSON.readValue(shares.await(record -> record.value().contains(request.eventId().toString()), PATIENCE)
+                .value(), BudgetShareGranted.class);
     }
 
     private static void publishPrice(String tenant, String provider, String model, String effectiveFrom, String input,

@@ -1,6 +1,7 @@
 package dev.keygate.contracts.usage.v1;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -16,6 +17,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param proxyKeyId the proxy key used, or {@code null} for a Keycloak-authenticated caller
  * @param status the HTTP status the client received
  * @param firstByteMs time from receiving the request to the first response byte, {@code null} if none was sent
+ * @param budgetGrants the budget shares ({@link BudgetShareGranted#grantId()}) the proxy reserved this call's
+ *                     worst case against, one per hard budget of the caller; {@code null} or empty when none applied
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -37,7 +40,8 @@ public record UsageRecorded(
         TokenUsage usage,
         long latencyMs,
         Long firstByteMs,
-        String traceId) {
+        String traceId,
+        List<UUID> budgetGrants) {
 
     public static final String TYPE = "usage.recorded";
     public static final int VERSION = 1;
@@ -50,6 +54,16 @@ public record UsageRecorded(
         type = type == null ? TYPE : type;
         version = version == 0 ? VERSION : version;
         usage = usage == null ? TokenUsage.NONE : usage;
+        budgetGrants = budgetGrants == null || budgetGrants.isEmpty() ? null : List.copyOf(budgetGrants);
+    }
+
+    /** A call that reserved against no budget share. */
+    public UsageRecorded(UUID eventId, String type, int version, Instant occurredAt, String region, String tenantId,
+                         String userId, String callerType, String proxyKeyId, String provider, String model,
+                         String operation, boolean streamed, int status, TokenUsage usage, long latencyMs,
+                         Long firstByteMs, String traceId) {
+        this(eventId, type, version, occurredAt, region, tenantId, userId, callerType, proxyKeyId, provider, model,
+                operation, streamed, status, usage, latencyMs, firstByteMs, traceId, null);
     }
 
     /** The Kafka record key: usage of one subject stays ordered on one partition. */
