@@ -4,6 +4,7 @@ import java.time.Clock;
 
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.proxy.system.ProxyProblems;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
@@ -45,8 +46,18 @@ class LimitsConfiguration {
 
     @Bean
     CallAdmission callAdmission(RateLimiter limiter, BudgetAdmission budgets, ProxyKeyDirectory keys, CorsPolicy cors,
-                                JsonMapper json, LimitsProperties properties) {
-        return new CallAdmission(limiter, budgets, keys, cors, json, properties);
+                                JsonMapper json, LimitsProperties properties, MeterRegistry meters) {
+        return new CallAdmission(limiter, counting(budgets, meters), keys, cors, json, properties);
+    }
+
+    /** Counts budget refusals as {@code keygate.proxy.limits.refused{kind=budget}}, beside the request limits'. */
+    private static BudgetAdmission counting(BudgetAdmission budgets, MeterRegistry meters) {
+        Counter refused = meters.counter("keygate.proxy.limits.refused", "kind", "budget");
+        return (caller, provider) -> budgets.admit(caller, provider).doOnNext(verdict -> {
+            if (!verdict.admitted()) {
+                refused.increment();
+            }
+        });
     }
 
     /** Refuses calls of subjects whose hard budget usage-service published as exhausted. */
