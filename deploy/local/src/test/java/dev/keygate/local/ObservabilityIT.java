@@ -122,10 +122,12 @@ class ObservabilityIT {
         assertThat(trace).filteredOn(span -> span.service().equals("proxy-service") && span.kind().equals("SPAN_KIND_SERVER"))
                 .as("the proxy's server span is a child of the caller's span").singleElement()
                 .extracting(OtlpSpanReceiver.ReceivedSpan::parentSpanId).isEqualTo(callerSpanId);
-        assertThat(trace).filteredOn(span -> span.service().equals("proxy-service") && span.kind().equals("SPAN_KIND_PRODUCER"))
-                .as("the usage event's send").isNotEmpty();
+        List<String> sends = trace.stream().filter(span -> span.service().equals("proxy-service")
+                && span.kind().equals("SPAN_KIND_PRODUCER")).map(OtlpSpanReceiver.ReceivedSpan::spanId).toList();
+        assertThat(sends).as("the usage event's send").hasSize(1);
         assertThat(trace).filteredOn(span -> span.service().equals("usage-service") && span.kind().equals("SPAN_KIND_CONSUMER"))
-                .as("usage-service's listener continues the trace from the Kafka record's headers").isNotEmpty();
+                .as("usage-service's listener continues the trace from the Kafka record's headers").isNotEmpty()
+                .allSatisfy(span -> assertThat(span.parentSpanId()).isEqualTo(sends.get(0)));
         assertThat(trace).filteredOn(span -> span.service().equals("keyvault-service") && span.kind().equals("SPAN_KIND_SERVER"))
                 .as("keyvault's resolve, called over mutual TLS").isNotEmpty();
         assertThat(spans.errors()).isEmpty();
