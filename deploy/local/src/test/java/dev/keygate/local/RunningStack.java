@@ -68,14 +68,16 @@ final class RunningStack {
     private final StackWiring wiring;
     private final Path workDirectory;
     private final Map<ServiceProcess, Integer> extraProxies = new java.util.concurrent.ConcurrentHashMap<>();
+    private final OtlpSpanReceiver spans;
 
     private RunningStack(Map<KeygateService, ServiceProcess> services, TestKeycloak keycloak, FakeLlmProvider provider,
-                         StackWiring wiring, Path workDirectory) {
+                         StackWiring wiring, Path workDirectory, OtlpSpanReceiver spans) {
         this.services = services;
         this.keycloak = keycloak;
         this.provider = provider;
         this.wiring = wiring;
         this.workDirectory = workDirectory;
+        this.spans = spans;
     }
 
     /**
@@ -108,6 +110,7 @@ final class RunningStack {
         LocalPostgres postgres = LocalPostgres.shared();
         String kafka = TestKafka.bootstrapServers();
         FakeLlmProvider provider = FakeLlmProvider.start();
+        OtlpSpanReceiver spans = OtlpSpanReceiver.start();
         LocalPki pki = LocalPki.shared();
         Path workDirectory = Files.createDirectories(Path.of("target", "running-stack")).toAbsolutePath();
         Path masterKeys = workDirectory.resolve("master-keys");
@@ -131,12 +134,16 @@ final class RunningStack {
         Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
         String version = System.getProperty("keygate.version", "0.1.0-SNAPSHOT");
         Map<KeygateService, ServiceProcess> services = Collections.synchronizedMap(new EnumMap<>(KeygateService.class));
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(services, provider), "running-stack-stop"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop(services, provider);
+            spans.close();
+        }, "running-stack-stop"));
         for (KeygateService service : KeygateService.values()) {
             Path logFile = workDirectory.resolve(service.module() + ".log");
             ServiceProcess.rotateLog(logFile);
             Map<String, String> environment = service == KeygateService.PROXY ? proxyEnvironment(wiring, provider)
                     : new HashMap<>(ServiceEnvironment.of(service, wiring));
+            traced(environment, spans);
             services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
                     ServiceProcess.SERVICE_JVM_OPTIONS, environment, workDirectory, logFile));
         }
@@ -147,7 +154,17 @@ final class RunningStack {
                     services.get(service).rssKiB() / 1024);
         }
         log.info("Whole stack ready in {} s", String.format("%.1f", (System.nanoTime() - started) / 1e9));
-        return new RunningStack(services, keycloak, provider, wiring, workDirectory);
+        return new RunningStack(services, keycloak, provider, wiring, workDirectory, spans);
+    }
+
+    /**
+     * Every span of every call, exported at once to the receiver standing in for an OTLP collector
+     * (ObservabilityIT), whatever the services' own default sampling is.
+     */
+    private static void traced(Map<String, String> environment, OtlpSpanReceiver spans) {
+        environment.put("KEYGATE_TRACE_SAMPLING", "1.0");
+        environment.put("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_OTLP_ENDPOINT", spans.tracesEndpoint().toString());
+        environment.put("MANAGEMENT_OPENTELEMETRY_TRACING_EXPORT_SCHEDULE_DELAY", "200ms");
     }
 
     private static Map<String, String> proxyEnvironment(StackWiring wiring, FakeLlmProvider provider) {
@@ -175,6 +192,7 @@ final class RunningStack {
         environment.put("PROXY_PORT", Integer.toString(port));
         environment.put("KEYGATE_REGION", region);
         environment.put("KEYGATE_USAGE_SPOOL_DIR", workDirectory.resolve("spool-" + region).toString());
+        traced(environment, spans);
         String name = "proxy-service-" + region;
         Path logFile = workDirectory.resolve(name + ".log");
         ServiceProcess.rotateLog(logFile);
@@ -216,6 +234,20 @@ final class RunningStack {
 
     Path workDirectory() {
         return workDirectory;
+    }
+
+    /** The spans the four services exported. */
+    OtlpSpanReceiver spans() {
+        return spans;
+    }
+
+    /** A service's Prometheus scrape ({@code /actuator/prometheus}; keyvault's on its management port). */
+    String scrape(KeygateService service) {
+        URI url = URI.create(service.healthUrl(wiring.ports()).toString().replace("/actuator/health",
+                "/actuator/prometheus"));
+        HttpResponse<String> scraped = send(HttpRequest.newBuilder(url).GET());
+        assertThat(scraped.statusCode()).as(url + ": " + scraped.body()).isEqualTo(200);
+        return scraped.body();
     }
 
     List<ServiceProcess> services() {

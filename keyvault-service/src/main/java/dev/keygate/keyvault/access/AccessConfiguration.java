@@ -40,7 +40,8 @@ class AccessConfiguration {
                         .requestMatchers("/v1/keyring", "/v1/keyring/**").hasAuthority(authority(AccessProperties.Permission.OPERATE))
                         .requestMatchers("/error").permitAll()
                         // Served only on the plain-HTTP management port (see management.server.port).
-                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info").permitAll()
+                        .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus")
+                        .permitAll()
                         .anyRequest().denyAll())
                 .exceptionHandling(errors -> errors
                         .authenticationEntryPoint(refusedIdentity(audit, problems))

@@ -16,6 +16,8 @@ import dev.keygate.keyvault.audit.AuditTrail;
 import dev.keygate.keyvault.envelope.EnvelopeCipher;
 import dev.keygate.keyvault.envelope.PlainKey;
 import dev.keygate.keyvault.envelope.SecretUnavailableException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -39,14 +41,26 @@ class StoredKeys {
     private final AuditTrail audit;
     private final ObjectProvider<KeyValidator> validator;
     private final Clock clock = Clock.systemUTC();
+    /** {@code keygate.keyvault.decrypts} by outcome only: which tenant or key asked is in the audit trail. */
+    private final Counter decrypted;
+    private final Counter noKey;
+    private final Counter failed;
 
     StoredKeys(StoredKeyRepository repository, TenantPolicies policies, EnvelopeCipher cipher, AuditTrail audit,
-               ObjectProvider<KeyValidator> validator) {
+               ObjectProvider<KeyValidator> validator, MeterRegistry meters) {
         this.repository = repository;
         this.policies = policies;
         this.cipher = cipher;
         this.audit = audit;
         this.validator = validator;
+        this.decrypted = decrypts(meters, "ok");
+        this.noKey = decrypts(meters, "no_key");
+        this.failed = decrypts(meters, "failed");
+    }
+
+    private static Counter decrypts(MeterRegistry meters, String outcome) {
+        return Counter.builder("keygate.keyvault.decrypts").description("Provider key resolutions for the proxy")
+                .tag("outcome", outcome).register(meters);
     }
 
     @Transactional
@@ -103,6 +117,7 @@ class StoredKeys {
             boolean allRejected = !candidates.isEmpty();
             audit.recordIndependently("decrypt", "no-key", caller, null, tenantId, userId, provider,
                     allRejected ? "every stored key was rejected by the provider" : null);
+            noKey.increment();
             throw new KeyNotConfiguredException(provider, allRejected);
         }
         StoredKey stored = found.get();
@@ -110,11 +125,13 @@ class StoredKeys {
             PlainKey key = cipher.open(stored.sealed(), stored.associatedData());
             audit.record("decrypt", "ok", caller, stored.id(), tenantId, userId, provider,
                     "served " + stored.ownerType() + " key, priority " + stored.priority());
+            decrypted.increment();
             return new ResolvedKey(stored.id(), provider, ownerType(stored), key.reveal());
         }
         catch (SecretUnavailableException ex) {
             audit.recordIndependently("decrypt", "failed", caller, stored.id(), tenantId, userId, provider,
                     ex.getMessage());
+            failed.increment();
             throw ex;
         }
     }

@@ -21,6 +21,7 @@ import dev.keygate.proxy.keylease.VaultUnavailableException;
 import dev.keygate.proxy.metering.UsageMeter;
 import dev.keygate.proxy.metering.UsageMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
+import dev.keygate.proxy.observation.CallMeters;
 import dev.keygate.proxy.system.ProxyProblem;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Span;
@@ -80,12 +81,13 @@ class ProxyHandler {
     private final CallAdmission admission;
     private final CustomProviders custom;
     private final ObjectProvider<Tracer> tracer;
+    private final CallMeters callMeters;
     private final WebClient upstream;
 
     ProxyHandler(ProxyProperties properties, ToolProperties tools, CallerAuthenticator callers,
                  KeyvaultClient keyvault, UsageMeters meters, UsagePublisher usage, ProxyProblems problems,
                  CallAdmission admission, CustomProviders custom, ObjectProvider<Tracer> tracer,
-                 WebClient.Builder builder) {
+                 CallMeters callMeters, WebClient.Builder builder) {
         this.properties = properties;
         this.tools = tools;
         this.callers = callers;
@@ -96,6 +98,7 @@ class ProxyHandler {
         this.admission = admission;
         this.custom = custom;
         this.tracer = tracer;
+        this.callMeters = callMeters;
         HttpClient http = HttpClient.create(ConnectionProvider.builder("upstream")
                         .maxConnections(1000)
                         .pendingAcquireMaxCount(2000)
@@ -287,6 +290,10 @@ class ProxyHandler {
                 caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
                 used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,
                 firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants));
+        // After the usage event, which must go out whatever happens here.
+        callMeters.record(properties.providers().containsKey(call.providerId())
+                        || tools.tools().containsKey(call.providerId()) ? call.providerId() : CallMeters.CUSTOM_PROVIDER,
+                used.model(), status, now - call.started(), firstByteNanos < 0 ? -1 : firstByteNanos - call.started());
     }
 
     private static List<UUID> settledWorstCase(BudgetShares.Reservation reservation) {

@@ -40,6 +40,7 @@ public class BudgetShares {
     private final Consumer<BudgetShareRequested> sender;
     private final Clock clock;
     private final Duration wait;
+    private final Runnable refusals;
     private final Map<String, Share> shares = new ConcurrentHashMap<>();
     private final Map<UUID, Sinks.One<BudgetShareGranted>> pending = new ConcurrentHashMap<>();
 
@@ -48,6 +49,15 @@ public class BudgetShares {
      */
     public BudgetShares(String instanceId, String region, Consumer<BudgetShareRequested> sender, Clock clock,
                         Duration wait) {
+        this(instanceId, region, sender, clock, wait, () -> { });
+    }
+
+    /**
+     * @param refusals called for every call a budget cannot cover (counted as a budget refusal)
+     */
+    public BudgetShares(String instanceId, String region, Consumer<BudgetShareRequested> sender, Clock clock,
+                        Duration wait, Runnable refusals) {
+        this.refusals = refusals;
         this.instanceId = instanceId;
         this.region = region;
         this.sender = sender;
@@ -80,7 +90,7 @@ public class BudgetShares {
                         return Mono.error(error);
                     }));
         }
-        return holds.map(Reservation::new);
+        return holds.map(Reservation::new).doOnError(Refused.class, refused -> refusals.run());
     }
 
     /** An answer from usage-service; answers for other instances are ignored. */

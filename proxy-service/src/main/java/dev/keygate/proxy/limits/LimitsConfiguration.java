@@ -7,6 +7,7 @@ import java.util.UUID;
 import dev.keygate.contracts.Topics;
 import dev.keygate.proxy.clientauth.ProxyKeyDirectory;
 import dev.keygate.proxy.system.ProxyProblems;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,9 +59,9 @@ class LimitsConfiguration {
     @Bean
     CallAdmission callAdmission(RateLimiter limiter, PublishedBudgets budgets, ObjectProvider<BudgetShares> shares,
                                 ProxyKeyDirectory keys, CorsPolicy cors, JsonMapper json, LimitsProperties properties,
-                                BudgetShareProperties shareProperties) {
-        return new CallAdmission(limiter, budgets, keys, cors, json, properties, budgets, shares.getIfAvailable(),
-                shareProperties.defaultMaxOutputTokens());
+                                BudgetShareProperties shareProperties, MeterRegistry meters) {
+        return new CallAdmission(limiter, counting(budgets, meters), keys, cors, json, properties, budgets,
+                shares.getIfAvailable(), shareProperties.defaultMaxOutputTokens());
     }
 
     /**
@@ -70,13 +71,15 @@ class LimitsConfiguration {
     @Bean
     @ConditionalOnBooleanProperty(name = "keygate.proxy.budgets.enabled", matchIfMissing = true)
     BudgetShares budgetShares(KafkaTemplate<String, String> kafka, JsonMapper json, BudgetShareProperties properties,
-                              @Value("${keygate.proxy.region:local}") String region) {
+                              @Value("${keygate.proxy.region:local}") String region, MeterRegistry meters) {
         String instance = region + "/" + UUID.randomUUID();
+        Counter refused = meters.counter("keygate.proxy.limits.refused", "kind", "budget");
         return new BudgetShares(instance, region, message -> Mono.fromFuture(() -> kafka.send(
                         Topics.PROXY_BUDGET_SHARE_REQUESTS, message.budgetKey(), json.writeValueAsString(message)))
                 .subscribeOn(Schedulers.boundedElastic())
                 .subscribe(sent -> { }, failure -> log.warn("Budget share message for {} not sent: {}",
-                        message.budgetKey(), failure.getMessage())), Clock.systemUTC(), properties.shareWait());
+                        message.budgetKey(), failure.getMessage())), Clock.systemUTC(), properties.shareWait(),
+                refused::increment);
     }
 
     /** Gives back expired shares every second, off the request path. */
@@ -84,6 +87,16 @@ class LimitsConfiguration {
     @ConditionalOnBooleanProperty(name = "keygate.proxy.budgets.enabled", matchIfMissing = true)
     Disposable budgetShareSweeper(BudgetShares shares) {
         return Schedulers.single().schedulePeriodically(shares::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    /** Counts budget refusals as {@code keygate.proxy.limits.refused{kind=budget}}, beside the request limits'. */
+    private static BudgetAdmission counting(BudgetAdmission budgets, MeterRegistry meters) {
+        Counter refused = meters.counter("keygate.proxy.limits.refused", "kind", "budget");
+        return (caller, provider) -> budgets.admit(caller, provider).doOnNext(verdict -> {
+            if (!verdict.admitted()) {
+                refused.increment();
+            }
+        });
     }
 
     /** Refuses calls of subjects whose hard budget usage-service published as exhausted. */

@@ -25,7 +25,8 @@ class SecurityConfiguration {
                         // Seed compatibility routes: they authenticate their callers themselves too.
                         .pathMatchers("/proxy/**", "/health", "/api/rate-limit-status", "/api/analytics-query")
                         .permitAll()
-                        .pathMatchers("/actuator/health/**", "/actuator/health", "/actuator/info").permitAll()
+                        .pathMatchers("/actuator/health/**", "/actuator/health", "/actuator/info", "/actuator/prometheus")
+                        .permitAll()
                         .anyExchange().denyAll())
                 .build();
     }

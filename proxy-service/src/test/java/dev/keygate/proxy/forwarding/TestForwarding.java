@@ -9,6 +9,7 @@ import dev.keygate.proxy.keylease.KeyvaultClient;
 import dev.keygate.proxy.limits.CallAdmission;
 import dev.keygate.proxy.metering.TestMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
+import dev.keygate.proxy.observation.TestCallMeters;
 import dev.keygate.proxy.system.ProxyProblems;
 import io.micrometer.tracing.Tracer;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
@@ -36,7 +37,8 @@ public final class TestForwarding {
                 "brave", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_SUBSCRIPTION_TOKEN),
                 "e2b", new ProxyProperties.Provider(openAi, ProxyProperties.AuthScheme.X_API_KEY)));
         this.handler = new ProxyHandler(properties, tools, callers, keyvault, TestMeters.meters(), usage, problems,
-                admission, custom, new StaticListableBeanFactory().getBeanProvider(Tracer.class), WebClient.builder());
+                admission, custom, new StaticListableBeanFactory().getBeanProvider(Tracer.class),
+                TestCallMeters.meters(), WebClient.builder());
     }
 
     /** Announces a tenant's custom provider as admin-service's {@code provider.changed} would. */

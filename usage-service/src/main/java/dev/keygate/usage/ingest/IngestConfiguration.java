@@ -7,8 +7,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.KafkaException;
+import org.springframework.kafka.config.ContainerCustomizer;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
+import org.springframework.kafka.listener.ConcurrentMessageListenerContainer;
 import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.util.backoff.FixedBackOff;
 
@@ -31,6 +33,16 @@ class IngestConfiguration {
      * and the ones after it redelivered. Any other failure retries the whole batch, for as long as it takes, because
      * {@link DeadLetters} refuses to dead-letter it.
      */
+    /**
+     * Picked up by Boot's listener container factory. With {@code spring.kafka.listener.observation-enabled}, a batch
+     * listener gets one observation per record only when asked: each usage event's consumer span then continues the
+     * call's trace from the record's {@code traceparent} header, while the ledger write stays one per batch.
+     */
+    @Bean
+    ContainerCustomizer<Object, Object, ConcurrentMessageListenerContainer<Object, Object>> recordObservationsInBatch() {
+        return container -> container.getContainerProperties().setRecordObservationsInBatch(true);
+    }
+
     @Bean
     DefaultErrorHandler usageRecordedErrorHandler(KafkaTemplate<String, String> template, MeterRegistry meters) {
         DefaultErrorHandler handler = new DefaultErrorHandler(new DeadLetters(template, meters), new FixedBackOff(200, 2));

@@ -1,11 +1,14 @@
 package dev.keygate.usage.ingest;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import dev.keygate.usage.ledger.UsageLedger;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,20 @@ class UsageRecordedListenerTest {
         verify(ledger).record(List.of(parsed(first), parsed(second)));
         assertThat(meters.counter("keygate.usage.events", "outcome", "recorded").count()).isEqualTo(1);
         assertThat(meters.counter("keygate.usage.events", "outcome", "duplicate").count()).isEqualTo(1);
+    }
+
+    @Test
+    void timesEachEventFromTheEndOfItsCallToTheLedgerCommit() {
+        Instant ended = Instant.now().minusSeconds(2);
+        String event = event(UUID.randomUUID())
+                .replace("2026-03-01T10:00:00Z", ended.minusMillis(5).toString());
+        when(ledger.record(anyList())).thenReturn(1);
+
+        listener.onUsageRecorded(List.of(record(0, event)));
+
+        Timer lag = meters.get("keygate.usage.lag").timer();
+        assertThat(lag.count()).isEqualTo(1);
+        assertThat(lag.totalTime(TimeUnit.MILLISECONDS)).isBetween(2000.0, 10_000.0);
     }
 
     @Test
