@@ -29,7 +29,8 @@ class OutboxConfiguration {
     @Bean
     @ConditionalOnProperty(name = "keygate.outbox.enabled", havingValue = "true", matchIfMissing = true)
     OutboxRelay outboxRelay(OutboxSlot slot, OutboxProperties properties, DataSourceProperties dataSource,
-                            KafkaProperties kafka, KafkaTemplate<String, String> template) {
-        return new OutboxRelay(properties, dataSource, kafka, template);
+                            KafkaProperties kafka, KafkaTemplate<String, String> template,
+                            @Value("${keygate.kafka.replication-factor}") int replicas) {
+        return new OutboxRelay(properties, dataSource, kafka, template, replicas);
     }
 }

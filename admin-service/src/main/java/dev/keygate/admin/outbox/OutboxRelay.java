@@ -40,12 +40,18 @@ class OutboxRelay implements SmartLifecycle {
     private final DataSourceProperties dataSource;
     private final KafkaProperties kafka;
     private final KafkaTemplate<String, String> template;
+    private final int replicas;
     private ExecutorService executor;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
     private volatile boolean running;
 
+    /**
+     * @param replicas the replication factor of the relay's offset topic, as for every other Keygate topic: the WAL
+     *                 position must survive the loss of a broker
+     */
     OutboxRelay(OutboxProperties properties, DataSourceProperties dataSource, KafkaProperties kafka,
-                KafkaTemplate<String, String> template) {
+                KafkaTemplate<String, String> template, int replicas) {
+        this.replicas = replicas;
         this.properties = properties;
         this.dataSource = dataSource;
         this.kafka = kafka;
@@ -109,7 +115,7 @@ class OutboxRelay implements SmartLifecycle {
         props.setProperty("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore");
         props.setProperty("offset.storage.topic", properties.offsetTopic());
         props.setProperty("offset.storage.partitions", "1");
-        props.setProperty("offset.storage.replication.factor", "1");
+        props.setProperty("offset.storage.replication.factor", Integer.toString(replicas));
         props.setProperty("offset.flush.interval.ms", "1000");
         props.setProperty("bootstrap.servers", String.join(",", kafka.getBootstrapServers()));
         props.setProperty("database.hostname", jdbc.getHost());
