@@ -59,8 +59,12 @@ import tools.jackson.databind.json.JsonMapper;
  * keyvault over mTLS, usage metering and one UsageRecorded per call to Kafka). Cells are run alternating targets and
  * every figure is also given as a ratio to direct. Starts and stops everything it needs.
  *
- * <p>Arguments: {@code [--duration=10] [--soak=0]} (seconds per cell; a soak of N seconds runs Keygate at 32
- * connections afterwards, sampling its RSS). Writes {@code bench/results/proxy.md}.
+ * <p>Arguments: {@code [--duration=10] [--warmup=20] [--soak=0]} (seconds per measured cell; seconds of unmeasured
+ * load on Keygate before the first cell, half JSON and half streaming, while direct and nginx get a quarter of it
+ * each; a soak of N seconds runs Keygate at 32 connections afterwards, sampling its RSS). Writes
+ * {@code bench/results/proxy.md}. With {@code KEYGATE_BENCH_JFR=<file>} the proxy is flight-recorded during the
+ * measured cells only (started after the warm-up with {@code jcmd}), so the profile shows steady state, not start-up
+ * and JIT compilation.
  */
 public final class ProxyBenchmark {
 
@@ -85,16 +89,20 @@ public final class ProxyBenchmark {
 
     public static void main(String[] args) throws Exception {
         int duration = 10;
+        int warmup = 20;
         int soak = 0;
         for (String arg : args) {
             if (arg.startsWith("--duration=")) {
                 duration = Integer.parseInt(arg.substring("--duration=".length()));
             }
+            else if (arg.startsWith("--warmup=")) {
+                warmup = Integer.parseInt(arg.substring("--warmup=".length()));
+            }
             else if (arg.startsWith("--soak=")) {
                 soak = Integer.parseInt(arg.substring("--soak=".length()));
             }
             else {
-                throw new IllegalArgumentException("unknown argument " + arg + "; use --duration=S --soak=S");
+                throw new IllegalArgumentException("unknown argument " + arg + "; use --duration=S --warmup=S --soak=S");
             }
         }
         Path root = Path.of(System.getProperty("keygate.root", ".")).toAbsolutePath().normalize();
@@ -103,7 +111,7 @@ public final class ProxyBenchmark {
         Files.createDirectories(work);
         ProxyBenchmark bench = new ProxyBenchmark(root, work);
         try {
-            bench.run(duration, soak);
+            bench.run(duration, warmup, soak);
         }
         finally {
             bench.stopAll();
@@ -112,7 +120,7 @@ public final class ProxyBenchmark {
         System.exit(0);
     }
 
-    private void run(int duration, int soak) throws Exception {
+    private void run(int duration, int warmup, int soak) throws Exception {
         int providerPort = freePort();
         int nginxPort = freePort();
         int kafkaPort = freePort();
@@ -200,13 +208,34 @@ public final class ProxyBenchmark {
         Path jsonScript = wrkScript("json.lua", BODY);
         Path streamScript = wrkScript("stream.lua", STREAM_BODY);
 
-        log("warming up (" + Math.max(3, duration / 2) + " s per target)");
+        // Warm-up, not measured: every target gets load in both modes first, Keygate the most, because its JVMs
+        // (proxy and keyvault) reach steady state only once the JIT has compiled the hot path; the provider's JVM
+        // is warmed by every target's load.
+        int perMode = Math.max(2, warmup / 2);
+        int others = Math.max(2, warmup / 4);
+        log("warming up: keygate " + 2 * perMode + " s, direct and nginx " + 2 * others + " s each (not measured)");
         for (Map.Entry<String, URI> target : targets.entrySet()) {
-            wrk(target.getValue(), jsonScript, 32, Math.max(3, duration / 2));
-            wrk(target.getValue(), streamScript, 32, Math.max(3, duration / 2));
+            int seconds = target.getKey().equals("keygate") ? perMode : others;
+            wrk(target.getValue(), jsonScript, 32, seconds);
+            wrk(target.getValue(), streamScript, 32, seconds);
         }
-        // The JVMs on Keygate's path (proxy and keyvault) need longer than nginx to reach steady state.
-        wrk(keygateUrl, jsonScript, 32, Math.max(10, 2 * duration));
+        // A short single-connection pass too: the 1-connection cells exercise the same code with other timing.
+        wrk(keygateUrl, jsonScript, 1, 2);
+        wrk(keygateUrl, streamScript, 1, 2);
+        String recording = System.getenv("KEYGATE_BENCH_JFR");
+        boolean recordingStarted = recording != null && !recording.isBlank()
+                && jcmd(proxy.pid(), "JFR.start", "name=bench", "settings=profile",
+                        "filename=" + Path.of(recording).toAbsolutePath());
+
+        // async-profiler (tools.profiler:async-profiler from Maven Central, its linux-x64/libasyncProfiler.so) sees what
+        // JFR's sampler does not: JIT and GC threads, native code and the kernel. KEYGATE_BENCH_ASPROF=<lib>,
+        // KEYGATE_BENCH_ASPROF_FILE=<out.collapsed|out.html>.
+        String asprof = System.getenv("KEYGATE_BENCH_ASPROF");
+        String asprofFile = System.getenv().getOrDefault("KEYGATE_BENCH_ASPROF_FILE", work.resolve("proxy.collapsed")
+                .toString());
+        boolean profiling = asprof != null && !asprof.isBlank() && jcmd(proxy.pid(), "JVMTI.agent_load",
+                Path.of(asprof).toAbsolutePath().toString(), quoted(System.getenv().getOrDefault(
+                        "KEYGATE_BENCH_ASPROF_START", "start,event=cpu,interval=1ms")));
 
         List<Cell> cells = new ArrayList<>();
         List<String> order = new ArrayList<>(targets.keySet());
@@ -229,18 +258,28 @@ public final class ProxyBenchmark {
             }
         }
 
+        if (profiling) {
+            jcmd(proxy.pid(), "JVMTI.agent_load", Path.of(asprof).toAbsolutePath().toString(), quoted("stop,file="
+                    + Path.of(asprofFile).toAbsolutePath() + (asprofFile.endsWith(".html") ? "" : ",collapsed")));
+            log("async-profiler profile of the measured cells written to " + Path.of(asprofFile).toAbsolutePath());
+        }
+        if (recordingStarted) {
+            jcmd(proxy.pid(), "JFR.stop", "name=bench");
+            log("flight recording of the measured cells written to " + Path.of(recording).toAbsolutePath());
+        }
+
         Map<String, double[]> ttfb = new LinkedHashMap<>();
         for (Map.Entry<String, URI> target : targets.entrySet()) {
             ttfb.put(target.getKey(), firstByteMillis(target.getValue(), target.getKey().equals("keygate")
                     ? proxyKey : null, 300));
         }
 
-        // What the proxy pays per call today for its provider key, measured on its own: one resolve at a time with the
-        // proxy's certificate, over a kept-alive mTLS connection.
+        // What a lease-cache miss costs (once per tenant, user and provider per cache TTL), measured on its own: one
+        // resolve at a time with the proxy's certificate, over a kept-alive mTLS connection.
         double[] resolve = resolveMillis(KeygateService.KEYVAULT.baseUrl(ports),
                 certificates.get(KeygateService.PROXY).sslContext(pki.caCertificate()), tenant, user, 300);
-        notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (the call the proxy "
-                + "makes on every request until the lease cache lands): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
+        notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (what a lease-cache "
+                + "miss costs the proxy, once per tenant, user and provider per cache TTL): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
                 resolve[1]));
 
         List<long[]> soakSamples = new ArrayList<>();
@@ -261,7 +300,7 @@ public final class ProxyBenchmark {
                 : Stream.empty()) {
             spoolFiles = Long.toString(files.count());
         }
-        String report = report(duration, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
+        String report = report(duration, warmup, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
         System.out.println(report);
         Files.createDirectories(root.resolve("bench/results"));
         Files.writeString(root.resolve("bench/results/proxy.md"), report);
@@ -283,12 +322,36 @@ public final class ProxyBenchmark {
                 environment.put(name.substring("BENCH_PROXY_".length()), value);
             }
         });
-        String recording = System.getenv("KEYGATE_BENCH_JFR");
-        if (recording != null && !recording.isBlank()) {
-            // A flight recording of the proxy for finding where its CPU goes: KEYGATE_BENCH_JFR=/tmp/proxy.jfr
-            environment.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording + ",settings=profile");
-        }
         return environment;
+    }
+
+    /** The BENCH_PROXY_* experiments of this run, as NAME=value pairs, for the report. */
+    private static String proxySettings() {
+        return System.getenv().entrySet().stream().filter(entry -> entry.getKey().startsWith("BENCH_PROXY_"))
+                .map(entry -> entry.getKey().substring("BENCH_PROXY_".length()) + "=" + entry.getValue()).sorted()
+                .collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    /** An agent option string as jcmd must get it: one quoted argument, or its '=' would be parsed by jcmd. */
+    private static String quoted(String options) {
+        return '"' + options + '"';
+    }
+
+    /** Runs {@code jcmd <pid> <command…>} with the JDK this harness runs on; false (and a log line) if it fails. */
+    private static boolean jcmd(long pid, String... command) throws Exception {
+        List<String> line = new ArrayList<>();
+        line.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        line.add(Long.toString(pid));
+        line.addAll(List.of(command));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // jcmd exits 0 even when the command failed; the command's own "return code" or an error line tells.
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || output.contains("[ERROR]")
+                || output.matches("(?s).*return code: [1-9].*")) {
+            log("jcmd " + String.join(" ", command) + " failed: " + output.strip());
+            return false;
+        }
+        return true;
     }
 
     private ServiceProcess startNginx(int port, int providerPort) throws IOException {
@@ -500,21 +563,28 @@ public final class ProxyBenchmark {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
-    private String report(int duration, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
+    private String report(int duration, int warmup, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
                           String spoolFiles) {
         StringBuilder out = new StringBuilder();
         out.append("# proxy load run: direct vs nginx vs Keygate\n\n");
         out.append(String.format(Locale.ROOT, "%s · %d cores (%s) · Java %s · wrk %s · nginx %s%n%n", Instant.now(),
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
                 commandVersion(List.of("wrk", "-v")), commandVersion(List.of(nginxExecutable(), "-v"))));
-        out.append("Command: `bench/proxy.sh --duration=").append(duration).append("`. Every cell runs ")
+        out.append("Command: `bench/proxy.sh --duration=").append(duration).append(" --warmup=").append(warmup)
+                .append("`. Warm-up first, not measured: ").append(2 * Math.max(2, warmup / 2))
+                .append(" s of load on Keygate (JSON and streaming, 32 connections, then 2 s each at 1 connection), ")
+                .append(2 * Math.max(2, warmup / 4)).append(" s on direct and on nginx. Then every cell runs ")
                 .append(duration).append(" s of wrk (`-t1` at 1 connection, `-t2` at 32) against one target; targets "
                         + "alternate cell by cell, all on one 2-core machine shared with wrk, the provider and the "
                         + "other processes. Keygate: proxy-service `")
                 .append(String.join(" ", ServiceProcess.SERVICE_JVM_OPTIONS))
-                .append("`, px_ key authentication, provider key leased from keyvault over mTLS on every call (no "
-                        + "lease cache yet), usage metered from the body and one UsageRecorded per call sent to "
-                        + "a local Kafka broker. Requests: `POST /v1/chat/completions`, JSON (≈420 B answer) or SSE "
+                .append("`, px_ key authentication, per-key and per-address limits with X-RateLimit headers, "
+                        + "provider key from keyvault over mTLS through the lease cache, usage metered from the body "
+                        + "or stream and one UsageRecorded per call sent to a local Kafka broker")
+                .append(proxySettings().isEmpty() ? "" : "; proxy settings from BENCH_PROXY_*: `" + proxySettings() + "`")
+                .append(System.getenv("KEYGATE_BENCH_JFR") == null ? "" : "; **flight recording on during the "
+                        + "cells (figures include its overhead)**")
+                .append(". Requests: `POST /v1/chat/completions`, JSON (≈420 B answer) or SSE "
                         + "(8 content chunks, a usage chunk and [DONE], each flushed).\n\n");
         out.append("| mode | conns | target | req/s | × direct | p50 ms | p99 ms | + p50 ms | + p99 ms | errors |\n");
         out.append("|---|---|---|---|---|---|---|---|---|---|\n");
