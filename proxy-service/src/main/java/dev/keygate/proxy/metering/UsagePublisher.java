@@ -154,7 +154,14 @@ public class UsagePublisher {
                 senderIdle.set(false);
                 continue;
             }
-            send(event);
+            try {
+                send(event);
+            }
+            catch (RuntimeException ex) {
+                // Never let one event end the sender: every later event would wait in the queue until the spool took
+                // over at max-in-flight.
+                log.error("Usage event {} could not be handed to Kafka: {}", event.eventId(), ex.toString());
+            }
         }
     }
 
