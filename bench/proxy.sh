@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Proxy load run on loopback: direct-to-fake-provider vs nginx vs Keygate's proxy (px_ auth, keyvault lease, usage
 # events to Kafka), with wrk, alternating targets; writes bench/results/proxy.md.
-#   bench/proxy.sh [--duration=10] [--soak=600]
-# --duration: seconds per cell (12 cells + warm-up: about 2.5 minutes at 10). --soak: an extra Keygate run of that
-# many seconds at 32 connections, sampling the proxy's RSS (the 10-minute soak is --soak=600).
+#   bench/proxy.sh [--duration=10] [--warmup=20] [--soak=600]
+# --duration: seconds per measured cell (12 cells). --warmup: at least this many seconds of unmeasured load on Keygate
+# before the cells, more (up to 4x) while the proxy's JIT compiler threads still take over 10% of its CPU; direct and
+# nginx get half as much. The defaults give 5-6 minutes in all, start-up included. --soak: an extra
+# Keygate run of that many seconds at 32 connections, sampling the proxy's RSS (the soak is --soak=600).
+# KEYGATE_BENCH_JFR=/tmp/proxy.jfr records the proxy during the measured cells; BENCH_PROXY_<NAME>=value sets
+# <NAME> in the proxy's environment. MAVEN_ARGS (e.g. -Dmaven.repo.local=...) reaches the build below.
 # Builds what is missing or out of date (package only, never install), starts a bench provider, nginx, PostgreSQL,
 # Kafka, keyvault-service and proxy-service on free loopback ports, and stops all of them at the end.
 set -euo pipefail

@@ -59,8 +59,12 @@ import tools.jackson.databind.json.JsonMapper;
  * keyvault over mTLS, usage metering and one UsageRecorded per call to Kafka). Cells are run alternating targets and
  * every figure is also given as a ratio to direct. Starts and stops everything it needs.
  *
- * <p>Arguments: {@code [--duration=10] [--soak=0]} (seconds per cell; a soak of N seconds runs Keygate at 32
- * connections afterwards, sampling its RSS). Writes {@code bench/results/proxy.md}.
+ * <p>Arguments: {@code [--duration=10] [--warmup=20] [--soak=0]} (seconds per measured cell; seconds of unmeasured
+ * load on Keygate before the first cell, half JSON and half streaming, while direct and nginx get a quarter of it
+ * each; a soak of N seconds runs Keygate at 32 connections afterwards, sampling its RSS). Writes
+ * {@code bench/results/proxy.md}. With {@code KEYGATE_BENCH_JFR=<file>} the proxy is flight-recorded during the
+ * measured cells only (started after the warm-up with {@code jcmd}), so the profile shows steady state, not start-up
+ * and JIT compilation.
  */
 public final class ProxyBenchmark {
 
@@ -77,6 +81,7 @@ public final class ProxyBenchmark {
     private final List<AutoCloseable> started = new ArrayList<>();
     private final StringBuilder notes = new StringBuilder();
     private String proxyKey;
+    private String warmupSummary = "none";
 
     private ProxyBenchmark(Path root, Path work) {
         this.root = root;
@@ -85,16 +90,20 @@ public final class ProxyBenchmark {
 
     public static void main(String[] args) throws Exception {
         int duration = 10;
+        int warmup = 20;
         int soak = 0;
         for (String arg : args) {
             if (arg.startsWith("--duration=")) {
                 duration = Integer.parseInt(arg.substring("--duration=".length()));
             }
+            else if (arg.startsWith("--warmup=")) {
+                warmup = Integer.parseInt(arg.substring("--warmup=".length()));
+            }
             else if (arg.startsWith("--soak=")) {
                 soak = Integer.parseInt(arg.substring("--soak=".length()));
             }
             else {
-                throw new IllegalArgumentException("unknown argument " + arg + "; use --duration=S --soak=S");
+                throw new IllegalArgumentException("unknown argument " + arg + "; use --duration=S --warmup=S --soak=S");
             }
         }
         Path root = Path.of(System.getProperty("keygate.root", ".")).toAbsolutePath().normalize();
@@ -103,7 +112,7 @@ public final class ProxyBenchmark {
         Files.createDirectories(work);
         ProxyBenchmark bench = new ProxyBenchmark(root, work);
         try {
-            bench.run(duration, soak);
+            bench.run(duration, warmup, soak);
         }
         finally {
             bench.stopAll();
@@ -112,7 +121,7 @@ public final class ProxyBenchmark {
         System.exit(0);
     }
 
-    private void run(int duration, int soak) throws Exception {
+    private void run(int duration, int warmup, int soak) throws Exception {
         int providerPort = freePort();
         int nginxPort = freePort();
         int kafkaPort = freePort();
@@ -200,13 +209,53 @@ public final class ProxyBenchmark {
         Path jsonScript = wrkScript("json.lua", BODY);
         Path streamScript = wrkScript("stream.lua", STREAM_BODY);
 
-        log("warming up (" + Math.max(3, duration / 2) + " s per target)");
+        // Warm-up, not measured. Direct and nginx get a short pass in both modes. Keygate gets at least --warmup
+        // seconds in 5-second slices alternating JSON and streaming at 32 connections, and more (up to 4 times that)
+        // while its JIT compiler threads still take over 10% of the proxy's CPU: its figures are meant to be those of
+        // a proxy that has been running, not of one still compiling its hot path.
+        int others = Math.max(2, warmup / 4);
+        log("warming up (not measured): direct and nginx " + 2 * others + " s each, keygate at least " + warmup
+                + " s and until its JIT settles (at most " + 4 * warmup + " s)");
         for (Map.Entry<String, URI> target : targets.entrySet()) {
-            wrk(target.getValue(), jsonScript, 32, Math.max(3, duration / 2));
-            wrk(target.getValue(), streamScript, 32, Math.max(3, duration / 2));
+            if (!target.getKey().equals("keygate")) {
+                wrk(target.getValue(), jsonScript, 32, others);
+                wrk(target.getValue(), streamScript, 32, others);
+            }
         }
-        // The JVMs on Keygate's path (proxy and keyvault) need longer than nginx to reach steady state.
-        wrk(keygateUrl, jsonScript, 32, Math.max(10, 2 * duration));
+        int warmed = 0;
+        long warmRequests = 0;
+        double jitShare = 1;
+        for (int slice = 0; warmed < warmup || (jitShare > 0.10 && warmed < 4 * warmup); slice++) {
+            long[] before = {cpuTicks(proxy.pid()), compilerTicks(proxy.pid())};
+            Wrk result = wrk(keygateUrl, slice % 2 == 0 ? jsonScript : streamScript, 32, 5);
+            long cpu = cpuTicks(proxy.pid()) - before[0];
+            jitShare = cpu == 0 ? 0 : (double) (compilerTicks(proxy.pid()) - before[1]) / cpu;
+            warmed += 5;
+            warmRequests += result.requests();
+            log(String.format(Locale.ROOT, "warm-up keygate %-6s %3d s: %6.0f req/s, %5.0f µs CPU/request, JIT %3.0f%%",
+                    slice % 2 == 0 ? "json" : "stream", warmed, result.requestsPerSecond(),
+                    cpu * 1e6 / CLOCK_TICKS / result.requests(), 100 * jitShare));
+        }
+        // A short single-connection pass too: the 1-connection cells exercise the same code with other timing.
+        wrk(keygateUrl, jsonScript, 1, 2);
+        wrk(keygateUrl, streamScript, 1, 2);
+        warmupSummary = String.format(Locale.ROOT, "%d s of load on Keygate (%d requests, JSON and streaming, 32 "
+                + "connections, then 2 s each at 1 connection; JIT share of the proxy's CPU in the last 5 s: %.0f%%), "
+                + "%d s on direct and on nginx", warmed, warmRequests, 100 * jitShare, 2 * others);
+        String recording = System.getenv("KEYGATE_BENCH_JFR");
+        boolean recordingStarted = recording != null && !recording.isBlank()
+                && jcmd(proxy.pid(), "JFR.start", "name=bench", "settings=profile",
+                        "filename=" + Path.of(recording).toAbsolutePath());
+
+        // async-profiler (tools.profiler:async-profiler from Maven Central, its linux-x64/libasyncProfiler.so) sees what
+        // JFR's sampler does not: JIT and GC threads, native code and the kernel. KEYGATE_BENCH_ASPROF=<lib>,
+        // KEYGATE_BENCH_ASPROF_FILE=<out.collapsed|out.html>.
+        String asprof = System.getenv("KEYGATE_BENCH_ASPROF");
+        String asprofFile = System.getenv().getOrDefault("KEYGATE_BENCH_ASPROF_FILE", work.resolve("proxy.collapsed")
+                .toString());
+        boolean profiling = asprof != null && !asprof.isBlank() && jcmd(proxy.pid(), "JVMTI.agent_load",
+                Path.of(asprof).toAbsolutePath().toString(), quoted(System.getenv().getOrDefault(
+                        "KEYGATE_BENCH_ASPROF_START", "start,event=cpu,interval=1ms")));
 
         List<Cell> cells = new ArrayList<>();
         List<String> order = new ArrayList<>(targets.keySet());
@@ -214,13 +263,15 @@ public final class ProxyBenchmark {
             for (int connections : List.of(1, 32)) {
                 for (String name : order) {
                     long proxyTicks = cpuTicks(proxy.pid());
+                    long jitTicks = compilerTicks(proxy.pid());
                     long vaultTicks = cpuTicks(keyvault.pid());
                     Wrk result = wrk(targets.get(name), mode.equals("json") ? jsonScript : streamScript, connections,
                             duration);
                     long proxyCpu = cpuTicks(proxy.pid()) - proxyTicks;
+                    long jitCpu = compilerTicks(proxy.pid()) - jitTicks;
                     long vaultCpu = cpuTicks(keyvault.pid()) - vaultTicks;
                     cells.add(new Cell(mode, connections, name, result, name.equals("keygate") ? proxyCpu : -1,
-                            name.equals("keygate") ? vaultCpu : -1, proxy.rssKiB()));
+                            name.equals("keygate") ? vaultCpu : -1, proxy.rssKiB(), jitCpu));
                     log(String.format(Locale.ROOT, "%-6s c=%-2d %-7s %8.0f req/s p50 %7.3f ms p99 %7.3f ms", mode,
                             connections, name, result.requestsPerSecond(), result.p50Ms(), result.p99Ms()));
                 }
@@ -229,18 +280,28 @@ public final class ProxyBenchmark {
             }
         }
 
+        if (profiling) {
+            jcmd(proxy.pid(), "JVMTI.agent_load", Path.of(asprof).toAbsolutePath().toString(), quoted("stop,file="
+                    + Path.of(asprofFile).toAbsolutePath() + (asprofFile.endsWith(".html") ? "" : ",collapsed")));
+            log("async-profiler profile of the measured cells written to " + Path.of(asprofFile).toAbsolutePath());
+        }
+        if (recordingStarted) {
+            jcmd(proxy.pid(), "JFR.stop", "name=bench");
+            log("flight recording of the measured cells written to " + Path.of(recording).toAbsolutePath());
+        }
+
         Map<String, double[]> ttfb = new LinkedHashMap<>();
         for (Map.Entry<String, URI> target : targets.entrySet()) {
             ttfb.put(target.getKey(), firstByteMillis(target.getValue(), target.getKey().equals("keygate")
                     ? proxyKey : null, 300));
         }
 
-        // What the proxy pays per call today for its provider key, measured on its own: one resolve at a time with the
-        // proxy's certificate, over a kept-alive mTLS connection.
+        // What a lease-cache miss costs (once per tenant, user and provider per cache TTL), measured on its own: one
+        // resolve at a time with the proxy's certificate, over a kept-alive mTLS connection.
         double[] resolve = resolveMillis(KeygateService.KEYVAULT.baseUrl(ports),
                 certificates.get(KeygateService.PROXY).sslContext(pki.caCertificate()), tenant, user, 300);
-        notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (the call the proxy "
-                + "makes on every request until the lease cache lands): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
+        notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (what a lease-cache "
+                + "miss costs the proxy, once per tenant, user and provider per cache TTL): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
                 resolve[1]));
 
         List<long[]> soakSamples = new ArrayList<>();
@@ -261,7 +322,7 @@ public final class ProxyBenchmark {
                 : Stream.empty()) {
             spoolFiles = Long.toString(files.count());
         }
-        String report = report(duration, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
+        String report = report(duration, warmup, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
         System.out.println(report);
         Files.createDirectories(root.resolve("bench/results"));
         Files.writeString(root.resolve("bench/results/proxy.md"), report);
@@ -283,12 +344,36 @@ public final class ProxyBenchmark {
                 environment.put(name.substring("BENCH_PROXY_".length()), value);
             }
         });
-        String recording = System.getenv("KEYGATE_BENCH_JFR");
-        if (recording != null && !recording.isBlank()) {
-            // A flight recording of the proxy for finding where its CPU goes: KEYGATE_BENCH_JFR=/tmp/proxy.jfr
-            environment.put("JAVA_TOOL_OPTIONS", "-XX:StartFlightRecording=filename=" + recording + ",settings=profile");
-        }
         return environment;
+    }
+
+    /** The BENCH_PROXY_* experiments of this run, as NAME=value pairs, for the report. */
+    private static String proxySettings() {
+        return System.getenv().entrySet().stream().filter(entry -> entry.getKey().startsWith("BENCH_PROXY_"))
+                .map(entry -> entry.getKey().substring("BENCH_PROXY_".length()) + "=" + entry.getValue()).sorted()
+                .collect(java.util.stream.Collectors.joining(" "));
+    }
+
+    /** An agent option string as jcmd must get it: one quoted argument, or its '=' would be parsed by jcmd. */
+    private static String quoted(String options) {
+        return '"' + options + '"';
+    }
+
+    /** Runs {@code jcmd <pid> <command…>} with the JDK this harness runs on; false (and a log line) if it fails. */
+    private static boolean jcmd(long pid, String... command) throws Exception {
+        List<String> line = new ArrayList<>();
+        line.add(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString());
+        line.add(Long.toString(pid));
+        line.addAll(List.of(command));
+        Process process = new ProcessBuilder(line).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        // jcmd exits 0 even when the command failed; the command's own "return code" or an error line tells.
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0 || output.contains("[ERROR]")
+                || output.matches("(?s).*return code: [1-9].*")) {
+            log("jcmd " + String.join(" ", command) + " failed: " + output.strip());
+            return false;
+        }
+        return true;
     }
 
     private ServiceProcess startNginx(int port, int providerPort) throws IOException {
@@ -492,29 +577,56 @@ public final class ProxyBenchmark {
         }
     }
 
+    /** utime + stime of a process's JIT compiler threads (C1 and C2), in clock ticks, from {@code /proc}. */
+    private static long compilerTicks(long pid) throws IOException {
+        long ticks = 0;
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    if (Files.readString(task.resolve("comm")).startsWith("C")
+                            && Files.readString(task.resolve("comm")).contains("CompilerThre")) {
+                        ticks += cpuTicks(Files.readString(task.resolve("stat")));
+                    }
+                }
+                catch (IOException ex) {
+                    // The thread ended meanwhile (compiler threads come and go with the queue).
+                }
+            }
+        }
+        return ticks;
+    }
+
     /** utime + stime of a process, in clock ticks, from {@code /proc/<pid>/stat}. */
     private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return cpuTicks(Files.readString(Path.of("/proc/" + pid + "/stat")));
+    }
+
+    private static long cpuTicks(String stat) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
-    private String report(int duration, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
+    private String report(int duration, int warmup, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
                           String spoolFiles) {
         StringBuilder out = new StringBuilder();
         out.append("# proxy load run: direct vs nginx vs Keygate\n\n");
         out.append(String.format(Locale.ROOT, "%s · %d cores (%s) · Java %s · wrk %s · nginx %s%n%n", Instant.now(),
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
                 commandVersion(List.of("wrk", "-v")), commandVersion(List.of(nginxExecutable(), "-v"))));
-        out.append("Command: `bench/proxy.sh --duration=").append(duration).append("`. Every cell runs ")
+        out.append("Command: `bench/proxy.sh --duration=").append(duration).append(" --warmup=").append(warmup)
+                .append("`. Warm-up first, not measured: ").append(warmupSummary).append(". Then every cell runs ")
                 .append(duration).append(" s of wrk (`-t1` at 1 connection, `-t2` at 32) against one target; targets "
                         + "alternate cell by cell, all on one 2-core machine shared with wrk, the provider and the "
                         + "other processes. Keygate: proxy-service `")
                 .append(String.join(" ", ServiceProcess.SERVICE_JVM_OPTIONS))
-                .append("`, px_ key authentication, provider key leased from keyvault over mTLS on every call (no "
-                        + "lease cache yet), usage metered from the body and one UsageRecorded per call sent to "
-                        + "a local Kafka broker. Requests: `POST /v1/chat/completions`, JSON (≈420 B answer) or SSE "
+                .append("`, px_ key authentication, per-key and per-address limits with X-RateLimit headers, "
+                        + "provider key from keyvault over mTLS through the lease cache, usage metered from the body "
+                        + "or stream and one UsageRecorded per call sent to a local Kafka broker")
+                .append(proxySettings().isEmpty() ? "" : "; proxy settings from BENCH_PROXY_*: `" + proxySettings() + "`")
+                .append(System.getenv("KEYGATE_BENCH_JFR") == null ? "" : "; **flight recording on during the "
+                        + "cells (figures include its overhead)**")
+                .append(". Requests: `POST /v1/chat/completions`, JSON (≈420 B answer) or SSE "
                         + "(8 content chunks, a usage chunk and [DONE], each flushed).\n\n");
         out.append("| mode | conns | target | req/s | × direct | p50 ms | p99 ms | + p50 ms | + p99 ms | errors |\n");
         out.append("|---|---|---|---|---|---|---|---|---|---|\n");
@@ -530,13 +642,14 @@ public final class ProxyBenchmark {
                             cell.result().p99Ms() - direct.result().p99Ms()), cell.result().errors()));
         }
         out.append("\n## CPU per proxied request (from /proc/<pid>/stat, utime+stime)\n\n");
-        out.append("| mode | conns | requests | proxy-service µs/request | keyvault-service µs/request | proxy RSS after "
-                + "the cell |\n|---|---|---|---|---|---|\n");
+        out.append("| mode | conns | requests | proxy-service µs/request | of which JIT compiler threads | "
+                + "keyvault-service µs/request | proxy RSS after the cell |\n|---|---|---|---|---|---|---|\n");
         for (Cell cell : cells) {
             if (cell.proxyTicks() >= 0) {
-                out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %d MiB |%n", cell.mode(),
+                out.append(String.format(Locale.ROOT, "| %s | %d | %d | %.0f | %.0f | %.0f | %d MiB |%n", cell.mode(),
                         cell.connections(), cell.result().requests(),
                         cell.proxyTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(),
+                        cell.jitTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(),
                         cell.vaultTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(), cell.rssKiB() / 1024));
             }
         }
@@ -639,6 +752,6 @@ public final class ProxyBenchmark {
     }
 
     private record Cell(String mode, int connections, String target, Wrk result, long proxyTicks, long vaultTicks,
-                        long rssKiB) {
+                        long rssKiB, long jitTicks) {
     }
 }

@@ -189,6 +189,50 @@ class ProxyUsageIT {
         assertThat(recorded).allMatch(event -> event.usage().outputTokens() > 0);
     }
 
+    @Test
+    void forwardsTheCallersTraceToTheProviderAndRecordsItsTraceIdWhetherTheCallerSampledOrNot() throws Exception {
+        ProxyKey key = issueProxyKey();
+        List<String> traceIds = new ArrayList<>();
+        for (String flags : List.of("01", "00")) {
+            String traceId = randomHex(16);
+            String callerSpan = randomHex(8);
+            traceIds.add(traceId);
+            PROVIDER.reset();
+            HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/api/proxy/openai/v1/chat/completions"))
+                    .header("Authorization", "Bearer " + key.secret()).header("Content-Type", "application/json")
+                    .header("traceparent", "00-" + traceId + "-" + callerSpan + "-" + flags)
+                    .POST(HttpRequest.BodyPublishers.ofString("""
+                            {"model":"gpt-4o-mini","messages":[{"role":"user","content":"Trace this call"}]}"""))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+
+            List<String> forwarded = PROVIDER.lastRequest().headers().get("traceparent");
+            assertThat(forwarded).as("one traceparent reaches the provider (flags %s)", flags).hasSize(1);
+            String[] parts = forwarded.get(0).split("-");
+            assertThat(parts[1]).as("the caller's trace continues upstream").isEqualTo(traceId);
+            assertThat(parts[2]).as("the provider's parent is the proxy's span, not the caller's").isNotEqualTo(callerSpan);
+            assertThat(parts[3]).as("the caller's sampling decision is kept").isEqualTo(flags);
+        }
+        assertThat(usageOf(key, 2)).extracting(UsageRecorded::traceId).containsExactlyElementsOf(traceIds);
+
+        String refusedTrace = randomHex(16);
+        HttpResponse<String> refused = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/api/proxy/openai/v1/chat/completions"))
+                .header("Authorization", "Bearer px_unknown" + randomHex(8)).header("Content-Type", "application/json")
+                .header("traceparent", "00-" + refusedTrace + "-" + randomHex(8) + "-00")
+                .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(refused.body()).path("traceId").asString()).as("the refusal names the caller's trace")
+                .isEqualTo(refusedTrace);
+    }
+
+    private static String randomHex(int bytes) {
+        byte[] random = new byte[bytes];
+        new java.security.SecureRandom().nextBytes(random);
+        return HexFormat.of().formatHex(random);
+    }
+
     private int call(ProxyKey key, boolean stream) throws Exception {
         String body = """
                 {"model":"gpt-4o-mini",%s"messages":[{"role":"user","content":"Count this call"}]}"""

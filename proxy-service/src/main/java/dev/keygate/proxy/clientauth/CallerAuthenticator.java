@@ -26,6 +26,8 @@ public class CallerAuthenticator {
 
     public static final String PROXY_KEY_PREFIX = "px_";
     private static final List<String> KEY_HEADERS = List.of("x-api-key", "x-goog-api-key", "x-subscription-token");
+    private static final HexFormat HEX = HexFormat.of();
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(CallerAuthenticator::newSha256);
 
     private final ProxyKeyDirectory directory;
     private final ReactiveJwtDecoder tokens;
@@ -100,8 +102,13 @@ public class CallerAuthenticator {
     }
 
     static String sha256(String key) {
+        // digest() resets the instance, so each thread reuses one instead of a provider lookup per call.
+        return HEX.formatHex(SHA_256.get().digest(key.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest newSha256() {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8)));
+            return MessageDigest.getInstance("SHA-256");
         }
         catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -32,8 +33,6 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.kafka.config.TopicBuilder;
 import org.springframework.kafka.core.KafkaTemplate;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,13 +47,15 @@ import tools.jackson.databind.json.JsonMapper;
  * the spool has been drained empty, events go straight to Kafka again.
  *
  * <p>The spool is bounded: while {@link #acceptingCalls()} is false the proxy refuses new calls (503) rather than
- * drop events. Event-loop threads only serialise, offer to a queue and read volatile counters here.
+ * drop events. Event-loop threads only offer to a queue, wake the sender thread and read volatile counters here.
  */
 @Component
 public class UsagePublisher {
 
     private static final Logger log = LoggerFactory.getLogger(UsagePublisher.class);
     private static final Duration ACK_TIMEOUT = Duration.ofSeconds(60);
+    /** How long the woken sender lets events gather; Kafka lingers 5 ms for a batch anyway. */
+    private static final long GATHER_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     private final KafkaTemplate<String, String> template;
     private final JsonMapper json;
@@ -62,6 +63,9 @@ public class UsagePublisher {
     private final UsageSpool spool;
     private final long maxBytes;
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
+    /** Events on their way to Kafka, waiting for the sender thread. */
+    private final Queue<UsageRecorded> outbox = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean senderIdle = new AtomicBoolean();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
@@ -71,6 +75,8 @@ public class UsagePublisher {
     private final Object lock = new Object();
     private final ScheduledExecutorService writer;
     private final ScheduledExecutorService drainer;
+    private final Thread sender;
+    private volatile boolean closing;
     private final Counter sent;
     private final Counter failed;
     private final Counter spooled;
@@ -102,6 +108,8 @@ public class UsagePublisher {
         Gauge.builder("keygate.proxy.usage.spool.segments", spool, UsageSpool::segments).register(meters);
         this.writer = Executors.newSingleThreadScheduledExecutor(daemon("usage-spool-writer"));
         this.drainer = Executors.newSingleThreadScheduledExecutor(daemon("usage-spool-drainer"));
+        this.sender = daemon("usage-publisher").newThread(this::sendLoop);
+        this.sender.start();
         long fsync = properties.fsyncInterval().toMillis();
         if (fsync > 0) {
             writer.scheduleWithFixedDelay(this::sync, fsync, fsync, TimeUnit.MILLISECONDS);
@@ -112,23 +120,96 @@ public class UsagePublisher {
         }
     }
 
-    /** Publishes the event without blocking: straight to Kafka, or to the spool while Kafka is (or was just) away. */
+    /**
+     * Publishes the event without blocking: handed to the sender thread for Kafka, or to the spool while Kafka is (or
+     * was just) away. On the caller's thread this is a queue offer and, at most, waking the sender.
+     */
     public void publish(UsageRecorded event) {
-        String payload = json.writeValueAsString(event);
         if (engaged || inFlight.get() >= properties.maxInFlight()) {
-            enqueue(payload.getBytes(StandardCharsets.UTF_8));
+            enqueue(json.writeValueAsBytes(event));
             return;
         }
         inFlight.incrementAndGet();
-        Mono.fromFuture(() -> template.send(Topics.USAGE_RECORDED, event.subjectKey(), payload))
-                .subscribeOn(Schedulers.boundedElastic())
-                .doFinally(signal -> inFlight.decrementAndGet())
-                .subscribe(result -> sent.increment(), error -> {
+        outbox.add(event);
+        if (senderIdle.compareAndSet(true, false)) {
+            LockSupport.unpark(sender);
+        }
+    }
+
+    /**
+     * The sender thread: serialises queued events and hands them to the Kafka producer, whose own thread batches
+     * them ({@code linger.ms}). It runs off the event loop because {@code KafkaTemplate.send} blocks while the
+     * producer has no metadata or no buffer space (up to {@code max.block.ms}). Woken by {@link #publish}, it first
+     * lets events gather for {@link #GATHER_NANOS}, so a busy proxy pays one wake-up per batch, not per call.
+     */
+    private void sendLoop() {
+        while (!closing) {
+            UsageRecorded event = outbox.poll();
+            if (event == null) {
+                senderIdle.set(true);
+                if (outbox.isEmpty() && !closing) {
+                    LockSupport.park(this);
+                    LockSupport.parkNanos(this, GATHER_NANOS);
+                }
+                senderIdle.set(false);
+                continue;
+            }
+            try {
+                send(event);
+            }
+            catch (RuntimeException ex) {
+                // Never let one event end the sender: every later event would wait in the queue until the spool took
+                // over at max-in-flight.
+                log.error("Usage event {} could not be handed to Kafka: {}", event.eventId(), ex.toString());
+            }
+        }
+    }
+
+    private void send(UsageRecorded event) {
+        String payload;
+        try {
+            payload = json.writeValueAsString(event);
+        }
+        catch (RuntimeException ex) {
+            inFlight.decrementAndGet();
+            lost.increment();
+            log.error("Usage event {} could not be serialised and is lost: {}", event.eventId(), ex.toString());
+            return;
+        }
+        if (engaged) {
+            // A send failed since this event was queued: it follows the failed one to the spool rather than wait
+            // for Kafka here (a send blocks for up to max.block.ms while the producer has no metadata).
+            try {
+                enqueue(payload.getBytes(StandardCharsets.UTF_8));
+            }
+            finally {
+                inFlight.decrementAndGet();
+            }
+            return;
+        }
+        CompletableFuture<?> ack;
+        try {
+            ack = template.send(Topics.USAGE_RECORDED, event.subjectKey(), payload);
+        }
+        catch (RuntimeException ex) {
+            ack = CompletableFuture.failedFuture(ex);
+        }
+        ack.whenComplete((result, error) -> {
+            try {
+                if (error == null) {
+                    sent.increment();
+                }
+                else {
                     failed.increment();
                     log.warn("Usage event {} could not be sent to Kafka ({}); spooling it and the events after it",
                             event.eventId(), error.toString());
                     enqueue(payload.getBytes(StandardCharsets.UTF_8));
-                });
+                }
+            }
+            finally {
+                inFlight.decrementAndGet();
+            }
+        });
     }
 
     /**
@@ -321,6 +402,19 @@ public class UsagePublisher {
 
     @PreDestroy
     void close() {
+        closing = true;
+        LockSupport.unpark(sender);
+        try {
+            sender.join(TimeUnit.SECONDS.toMillis(5));
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+        // Events the sender did not get to wait in the spool for the next start.
+        for (UsageRecorded event = outbox.poll(); event != null; event = outbox.poll()) {
+            inFlight.decrementAndGet();
+            enqueue(json.writeValueAsBytes(event));
+        }
         drainer.shutdownNow();
         writer.shutdown();
         try {

@@ -5,7 +5,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 
-import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.CacheControl;
@@ -15,6 +14,7 @@ import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import reactor.core.publisher.Mono;
+import reactor.util.context.ContextView;
 
 /** Writes every refusal of the proxy the same way: problem+json with the trace id and an SDK-readable error. */
 @Component
@@ -26,6 +26,7 @@ public class ProxyProblems {
     public static final String RATE_LIMIT_EXCEEDED = "rate_limit_exceeded";
 
     private final ObjectProvider<Tracer> tracer;
+    private volatile Tracer resolvedTracer;
 
     ProxyProblems(ObjectProvider<Tracer> tracer) {
         this.tracer = tracer;
@@ -69,16 +70,31 @@ public class ProxyProblems {
         body.put("status", problem.status().value());
         body.put("detail", problem.detail());
         body.put("error", error);
-        Tracer current = tracer.getIfAvailable();
-        Span span = current == null ? null : current.currentSpan();
-        if (span != null) {
-            body.put("traceId", span.context().traceId());
+        return Mono.deferContextual(context -> {
+            String traceId = traceId(context);
+            if (traceId != null) {
+                body.put("traceId", traceId);
+            }
+            return ServerResponse.status(problem.status())
+                    .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .headers(ProxyProblems::securityHeaders)
+                    .headers(headers)
+                    .bodyValue(body);
+        });
+    }
+
+    /** The served exchange's trace id (its observation is in the Reactor context), else the current span's. */
+    private String traceId(ContextView context) {
+        String observed = TraceIds.of(context);
+        if (observed != null) {
+            return observed;
         }
-        return ServerResponse.status(problem.status())
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .headers(ProxyProblems::securityHeaders)
-                .headers(headers)
-                .bodyValue(body);
+        Tracer current = resolvedTracer;
+        if (current == null) {
+            current = tracer.getIfAvailable(() -> Tracer.NOOP);
+            resolvedTracer = current;
+        }
+        return TraceIds.of(current.currentSpan());
     }
 
     /**
