@@ -136,6 +136,8 @@ public final class UsageIngestBenchmark {
         finally {
             postgres.close();
         }
+        // The in-process Kafka broker keeps non-daemon threads.
+        System.exit(0);
     }
 
     private static UsageRecorded event(String tenant, Instant at) {
