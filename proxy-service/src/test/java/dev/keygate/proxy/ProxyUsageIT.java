@@ -214,7 +214,11 @@ class ProxyUsageIT {
             assertThat(parts[2]).as("the provider's parent is the proxy's span, not the caller's").isNotEqualTo(callerSpan);
             assertThat(parts[3]).as("the caller's sampling decision is kept").isEqualTo(flags);
         }
-        assertThat(usageOf(key, 2)).extracting(UsageRecorded::traceId).containsExactlyElementsOf(traceIds);
+        List<UsageRecorded> recorded = usageOf(key, 2);
+        assertThat(recorded).extracting(UsageRecorded::traceId).containsExactlyElementsOf(traceIds);
+        assertThat(recorded).allSatisfy(event -> assertThat(traceparents.get(event.eventId()))
+                .as("the usage record's traceparent header continues the call's trace, so usage-service does")
+                .startsWith("00-" + event.traceId() + "-"));
 
         String refusedTrace = randomHex(16);
         HttpResponse<String> refused = client.send(HttpRequest.newBuilder(
@@ -266,6 +270,9 @@ class ProxyUsageIT {
      * The usage events recorded for this key beyond the ones before the test: reads the topic until {@code expected}
      * arrived, then a little longer so that a duplicate would show.
      */
+    /** The {@code traceparent} header of each usage record {@link #usageOf} read, by event id. */
+    private final Map<UUID, String> traceparents = new HashMap<>();
+
     private List<UsageRecorded> usageOf(ProxyKey key, int expected) {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
@@ -284,6 +291,10 @@ class ProxyUsageIT {
                     UsageRecorded event = JSON.readValue(record.value(), UsageRecorded.class);
                     if (key.id().toString().equals(event.proxyKeyId())) {
                         all.add(event);
+                        var traceparent = record.headers().lastHeader("traceparent");
+                        if (traceparent != null) {
+                            traceparents.put(event.eventId(), new String(traceparent.value(), StandardCharsets.US_ASCII));
+                        }
                     }
                 }
                 assertThat(idle).as("usage events keep arriving (%d of %d)", all.size(), expected + key.before())

@@ -26,6 +26,7 @@ import dev.keygate.proxy.observation.CallMeters;
 import dev.keygate.proxy.system.ProxyProblem;
 import dev.keygate.proxy.system.ProxyProblems;
 import dev.keygate.proxy.system.TraceIds;
+import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import dev.keygate.proxy.limits.BudgetShares;
 import dev.keygate.proxy.limits.CallAdmission;
@@ -169,9 +170,9 @@ class ProxyHandler {
         catch (UnsafePathException ex) {
             return problems.respond(ProxyProblems.badPath(ex.getMessage()), providerId);
         }
-        String traceId = traceId(request);
-        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, traceId,
-                false);
+        Span span = span(request);
+        Call call = new Call(providerId, provider, target, operation(outbound.path()), receivedAt, started, span,
+                TraceIds.of(span), false);
         return outbound.caller()
                 .flatMap(caller -> {
                     if (!caller.mayUse(providerId)) {
@@ -293,7 +294,8 @@ class ProxyHandler {
         usage.publish(new UsageRecorded(UUID.randomUUID(), null, 0, call.receivedAt(), properties.region(),
                 caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
                 used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,
-                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants));
+                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants),
+                call.span());
         // After the usage event, which must go out whatever happens here.
         callMeters.record(properties.providers().containsKey(call.providerId())
                         || tools.tools().containsKey(call.providerId()) ? call.providerId() : CallMeters.CUSTOM_PROVIDER,
@@ -304,13 +306,12 @@ class ProxyHandler {
         return reservation.settle(reservation.reservedTokens());
     }
 
-    /** The call's trace id for its usage event: from the exchange's observation, else the current span if any. */
-    private String traceId(ServerRequest request) {
-        String observed = TraceIds.of(request.exchange());
-        if (observed != null) {
-            return observed;
-        }
-        return TraceIds.of(tracer().currentSpan());
+    /**
+     * The call's span, parent of its usage event's send: the exchange's server span, else the current span if any.
+     */
+    private Span span(ServerRequest request) {
+        Span observed = TraceIds.span(request.exchange());
+        return observed != null ? observed : tracer().currentSpan();
     }
 
     /** Resolved once: a bean-factory lookup per call was a quarter of Keygate's own CPU per call. */
@@ -372,10 +373,10 @@ class ProxyHandler {
      * @param stripUsage whether the proxy asked for a usage chunk the client did not, which must not reach it
      */
     private record Call(String providerId, ProxyProperties.Provider provider, URI target, String operation,
-                        Instant receivedAt, long started, String traceId, boolean stripUsage) {
+                        Instant receivedAt, long started, Span span, String traceId, boolean stripUsage) {
 
         Call strippingUsage() {
-            return new Call(providerId, provider, target, operation, receivedAt, started, traceId, true);
+            return new Call(providerId, provider, target, operation, receivedAt, started, span, traceId, true);
         }
     }
 

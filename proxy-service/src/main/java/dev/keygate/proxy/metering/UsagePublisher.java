@@ -23,10 +23,14 @@ import dev.keygate.contracts.usage.v1.UsageRecorded;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import jakarta.annotation.PreDestroy;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -64,7 +68,8 @@ public class UsagePublisher {
     private final long maxBytes;
     private final Queue<byte[]> queue = new ConcurrentLinkedQueue<>();
     /** Events on their way to Kafka, waiting for the sender thread. */
-    private final Queue<UsageRecorded> outbox = new ConcurrentLinkedQueue<>();
+    private final Queue<Pending> outbox = new ConcurrentLinkedQueue<>();
+    private final Tracer tracer;
     private final AtomicBoolean senderIdle = new AtomicBoolean();
     private final AtomicLong queuedEvents = new AtomicLong();
     private final AtomicLong queuedBytes = new AtomicLong();
@@ -87,9 +92,16 @@ public class UsagePublisher {
     private volatile boolean engaged;
     private long backoffMillis;
 
+    @Autowired
     UsagePublisher(KafkaTemplate<String, String> template, JsonMapper json, SpoolProperties properties,
-                   MeterRegistry meters) {
+                   MeterRegistry meters, ObjectProvider<Tracer> tracer) {
+        this(template, json, properties, meters, tracer.getIfAvailable(() -> Tracer.NOOP));
+    }
+
+    UsagePublisher(KafkaTemplate<String, String> template, JsonMapper json, SpoolProperties properties,
+                   MeterRegistry meters, Tracer tracer) {
         this.template = template;
+        this.tracer = tracer;
         this.json = json;
         this.properties = properties;
         this.maxBytes = properties.maxSize().toBytes();
@@ -125,12 +137,21 @@ public class UsagePublisher {
      * was just) away. On the caller's thread this is a queue offer and, at most, waking the sender.
      */
     public void publish(UsageRecorded event) {
+        publish(event, null);
+    }
+
+    /**
+     * Publishes the event as {@link #publish(UsageRecorded)} does, its send a child of the call's span: the record's
+     * headers carry that trace to usage-service. (The sender thread has no trace of its own to take it from.) Events
+     * that go through the spool are sent later without it; their {@code traceId} field still names the call's trace.
+     */
+    public void publish(UsageRecorded event, Span parent) {
         if (engaged || inFlight.get() >= properties.maxInFlight()) {
             enqueue(json.writeValueAsBytes(event));
             return;
         }
         inFlight.incrementAndGet();
-        outbox.add(event);
+        outbox.add(new Pending(event, parent));
         if (senderIdle.compareAndSet(true, false)) {
             LockSupport.unpark(sender);
         }
@@ -144,7 +165,7 @@ public class UsagePublisher {
      */
     private void sendLoop() {
         while (!closing) {
-            UsageRecorded event = outbox.poll();
+            Pending event = outbox.poll();
             if (event == null) {
                 senderIdle.set(true);
                 if (outbox.isEmpty() && !closing) {
@@ -155,12 +176,19 @@ public class UsagePublisher {
                 continue;
             }
             try {
-                send(event);
+                if (event.parent() == null) {
+                    send(event.event());
+                }
+                else {
+                    try (Tracer.SpanInScope scope = tracer.withSpan(event.parent())) {
+                        send(event.event());
+                    }
+                }
             }
             catch (RuntimeException ex) {
                 // Never let one event end the sender: every later event would wait in the queue until the spool took
                 // over at max-in-flight.
-                log.error("Usage event {} could not be handed to Kafka: {}", event.eventId(), ex.toString());
+                log.error("Usage event {} could not be handed to Kafka: {}", event.event().eventId(), ex.toString());
             }
         }
     }
@@ -411,9 +439,9 @@ public class UsagePublisher {
             Thread.currentThread().interrupt();
         }
         // Events the sender did not get to wait in the spool for the next start.
-        for (UsageRecorded event = outbox.poll(); event != null; event = outbox.poll()) {
+        for (Pending event = outbox.poll(); event != null; event = outbox.poll()) {
             inFlight.decrementAndGet();
-            enqueue(json.writeValueAsBytes(event));
+            enqueue(json.writeValueAsBytes(event.event()));
         }
         drainer.shutdownNow();
         writer.shutdown();
@@ -453,6 +481,10 @@ public class UsagePublisher {
             thread.setDaemon(true);
             return thread;
         };
+    }
+
+    /** An event for the sender thread, with the span its send continues, if any. */
+    private record Pending(UsageRecorded event, Span parent) {
     }
 
     @Configuration(proxyBeanMethods = false)

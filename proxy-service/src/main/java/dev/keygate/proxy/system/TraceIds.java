@@ -20,8 +20,13 @@ public final class TraceIds {
 
     /** The exchange's trace id, or {@code null} when it is not observed or tracing is off. */
     public static String of(ServerWebExchange exchange) {
+        return of(span(exchange));
+    }
+
+    /** The span of the exchange's server observation, or {@code null} when it is not observed or tracing is off. */
+    public static Span span(ServerWebExchange exchange) {
         return ServerRequestObservationContext.findCurrent(exchange.getAttributes())
-                .map(TraceIds::of).orElse(null);
+                .map(TraceIds::span).orElse(null);
     }
 
     /** The trace id of the observation in a Reactor context (WebFlux puts the server's there), or {@code null}. */
@@ -31,8 +36,12 @@ public final class TraceIds {
     }
 
     private static String of(Observation.ContextView context) {
+        return of(span(context));
+    }
+
+    private static Span span(Observation.ContextView context) {
         TracingObservationHandler.TracingContext tracing = context.get(TracingObservationHandler.TracingContext.class);
-        return of(tracing == null ? null : tracing.getSpan());
+        return tracing == null ? null : tracing.getSpan();
     }
 
     /**

@@ -20,6 +20,7 @@ import static dev.keygate.proxy.compat.CompatRoutesFixture.HARDWARE_ID;
 import static dev.keygate.proxy.compat.CompatRoutesFixture.OPENAI_KEY;
 import static dev.keygate.proxy.compat.CompatRoutesFixture.PLAIN_PX;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 
@@ -49,7 +50,7 @@ class EnvelopeHandlerTest {
         assertThat(answer).isEqualTo(lastSent());
 
         ArgumentCaptor<UsageRecorded> event = ArgumentCaptor.forClass(UsageRecorded.class);
-        verify(stack.usage, timeout(2000)).publish(event.capture());
+        verify(stack.usage, timeout(2000)).publish(event.capture(), any());
         FakeLlmProvider.Usage expected = FakeLlmProvider.expectedUsage(CHAT);
         assertThat(event.getValue().provider()).isEqualTo("openai");
         assertThat(event.getValue().usage().inputTokens()).isEqualTo(expected.inputTokens());

@@ -14,6 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import static dev.keygate.proxy.compat.CompatRoutesFixture.PLAIN_PX;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.Mockito.timeout;
 import static org.mockito.Mockito.verify;
 
@@ -89,7 +90,7 @@ class StreamedUsageTest {
 
     private UsageRecorded published() {
         ArgumentCaptor<UsageRecorded> event = ArgumentCaptor.forClass(UsageRecorded.class);
-        verify(stack.usage, timeout(2000)).publish(event.capture());
+        verify(stack.usage, timeout(2000)).publish(event.capture(), any());
         return event.getValue();
     }
 

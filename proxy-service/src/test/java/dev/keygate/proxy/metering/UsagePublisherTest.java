@@ -15,6 +15,7 @@ import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.Tracer;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -147,7 +148,7 @@ class UsagePublisherTest {
         });
         SpoolProperties properties = new SpoolProperties(directory, maxSize, DataSize.ofKilobytes(4),
                 Duration.ZERO, Duration.ofMillis(20), Duration.ofMillis(100), 10, 100);
-        return new UsagePublisher(template, JSON, properties, meters);
+        return new UsagePublisher(template, JSON, properties, meters, Tracer.NOOP);
     }
 
     private List<UUID> delivered() {

@@ -18,6 +18,7 @@ import dev.keygate.contracts.Topics;
 import dev.keygate.proxy.StandaloneKafka;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.Tracer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -149,7 +150,7 @@ class UsageSpoolKafkaIT {
         SpoolProperties properties = new SpoolProperties(spoolDirectory, DataSize.ofMegabytes(256),
                 DataSize.ofMegabytes(4), Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(2), 500,
                 5000);
-        return new UsagePublisher(new KafkaTemplate<>(producers), JSON, properties, meters);
+        return new UsagePublisher(new KafkaTemplate<>(producers), JSON, properties, meters, Tracer.NOOP);
     }
 
     private static void createTopic(String bootstrap) throws Exception {
