@@ -12,6 +12,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 
 import dev.keygate.contracts.keyvault.v1.ResolvedKey;
+import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import dev.keygate.proxy.clientauth.Caller;
 import dev.keygate.proxy.clientauth.CallerAuthenticator;
@@ -19,6 +20,7 @@ import dev.keygate.proxy.clientauth.CallerRejectedException;
 import dev.keygate.proxy.keylease.KeyvaultClient;
 import dev.keygate.proxy.keylease.NoProviderKeyException;
 import dev.keygate.proxy.keylease.VaultUnavailableException;
+import dev.keygate.proxy.metering.StreamBudgetGuard;
 import dev.keygate.proxy.metering.UsageMeter;
 import dev.keygate.proxy.metering.UsageMeters;
 import dev.keygate.proxy.metering.UsagePublisher;
@@ -270,14 +272,18 @@ class ProxyHandler {
         boolean streamed = meter.streamed();
         AtomicLong firstByte = new AtomicLong(-1);
         int status = answer.getStatusCode().value();
+        // A stream under a hard budget may outgrow its reserved worst case: it is ended at the event that crosses.
+        StreamBudgetGuard guard = streamed && reservation != null && reservation.guarded() && status / 100 == 2
+                ? meters.guard(call.providerId(), reservation::reservedTokens, reservation::extend) : null;
         Flux<DataBuffer> metered = (answer.getBody() == null ? Flux.<DataBuffer>empty() : answer.getBody())
                 .doOnNext(buffer -> {
                     firstByte.compareAndSet(-1, System.nanoTime());
                     meter.accept(buffer);
                 })
                 .doFinally(signal -> record(caller, call, status, streamed, meter.finish(), firstByte.get(),
-                        reservation));
-        Flux<DataBuffer> body = call.stripUsage() && streamed ? UsageChunkFilter.strip(metered) : metered;
+                        reservation, guard));
+        Flux<DataBuffer> guarded = guard == null ? metered : guard.guard(metered);
+        Flux<DataBuffer> body = call.stripUsage() && streamed ? UsageChunkFilter.strip(guarded) : guarded;
         BodyInserter<Flux<DataBuffer>, ServerHttpResponse> inserter =
                 (response, context) -> response.writeAndFlushWith(body.map(Flux::just));
         return ServerResponse.status(answer.getStatusCode())
@@ -285,12 +291,26 @@ class ProxyHandler {
                 .body(inserter);
     }
 
-    private void record(Caller caller, Call call, int status, boolean streamed, UsageMeter.MeteredUsage used,
-                        long firstByteNanos, BudgetShares.Reservation reservation) {
+    private void record(Caller caller, Call call, int status, boolean streamed, UsageMeter.MeteredUsage metered,
+                        long firstByteNanos, BudgetShares.Reservation reservation, StreamBudgetGuard guard) {
         long now = System.nanoTime();
-        // A call whose tokens could not be read off its answer is settled as if it used all it reserved.
-        List<UUID> grants = reservation == null ? null : used.usage().totalTokens() == 0 && status / 100 == 2
-                ? settledWorstCase(reservation) : reservation.settle(used.usage().totalTokens());
+        UsageMeter.MeteredUsage used = metered;
+        List<UUID> grants;
+        if (guard != null && guard.cut()) {
+            // Ended by its budget before the provider sent its final counts: the ledger gets the guard's lower
+            // bound, and the reservation, which covered at least that, is spent whole.
+            callMeters.streamCut(call.providerId());
+            TokenUsage bound = guard.usedAtLeast();
+            if (bound.totalTokens() > metered.usage().totalTokens()) {
+                used = new UsageMeter.MeteredUsage(metered.model(), bound);
+            }
+            grants = settledWorstCase(reservation);
+        }
+        else {
+            // A call whose tokens could not be read off its answer is settled as if it used all it reserved.
+            grants = reservation == null ? null : used.usage().totalTokens() == 0 && status / 100 == 2
+                    ? settledWorstCase(reservation) : reservation.settle(used.usage().totalTokens());
+        }
         usage.publish(new UsageRecorded(UUID.randomUUID(), null, 0, call.receivedAt(), properties.region(),
                 caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
                 used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
 import dev.keygate.contracts.usage.v1.BudgetShareGranted;
@@ -34,6 +33,8 @@ public class BudgetShares {
     private static final Logger log = LoggerFactory.getLogger(BudgetShares.class);
     /** A share no call took from for this long goes back, so an instance gone quiet does not sit on the budget. */
     static final Duration IDLE_RELEASE = Duration.ofSeconds(2);
+    /** How long past its grant's expiry a call in flight may still extend its reservation against the grant. */
+    static final Duration EXTEND_GRACE = Duration.ofMinutes(5);
 
     private final String instanceId;
     private final String region;
@@ -90,7 +91,7 @@ public class BudgetShares {
                         return Mono.error(error);
                     }));
         }
-        return holds.map(Reservation::new).doOnError(Refused.class, refused -> refusals.run());
+        return holds.map(taken -> new Reservation(taken, clock)).doOnError(Refused.class, refused -> refusals.run());
     }
 
     /** An answer from usage-service; answers for other instances are ignored. */
@@ -201,27 +202,57 @@ public class BudgetShares {
     /** What one call reserved; {@link #settle(long)} once with the tokens it used (later calls are ignored). */
     public static final class Reservation {
 
-        static final Reservation NONE = new Reservation(List.of());
+        static final Reservation NONE = new Reservation(List.of(), Clock.systemUTC());
 
         private final List<Hold> holds;
-        private final AtomicBoolean settled = new AtomicBoolean();
+        private final Clock clock;
+        private boolean settled;
         private volatile boolean answered;
 
-        Reservation(List<Hold> holds) {
+        Reservation(List<Hold> holds, Clock clock) {
             this.holds = holds;
+            this.clock = clock;
         }
 
         /** Settles and returns the shares the call reserved against, for its usage event; empty if none. */
-        public List<UUID> settle(long usedTokens) {
-            if (holds.isEmpty() || !settled.compareAndSet(false, true)) {
+        public synchronized List<UUID> settle(long usedTokens) {
+            if (holds.isEmpty() || settled) {
                 return List.of();
             }
+            settled = true;
             List<UUID> grants = new ArrayList<>(holds.size());
             for (Hold hold : holds) {
                 hold.settle(usedTokens);
                 grants.add(hold.grant.id);
             }
             return grants;
+        }
+
+        /**
+         * Reserves {@code tokens} more for a call that outgrew its worst case (a stream without an output limit), from
+         * the grants it already holds: all or none, never asking usage-service, never blocking. False when a grant
+         * cannot cover them, when the call is settled, or when it reserved nothing (no hard budget: nothing to
+         * extend).
+         */
+        public synchronized boolean extend(long tokens) {
+            if (holds.isEmpty() || settled || tokens <= 0) {
+                return false;
+            }
+            Instant now = clock.instant();
+            List<Hold> extended = new ArrayList<>(holds.size());
+            for (Hold hold : holds) {
+                if (!hold.extend(tokens, now)) {
+                    extended.forEach(done -> done.shrink(tokens));
+                    return false;
+                }
+                extended.add(hold);
+            }
+            return true;
+        }
+
+        /** Whether the call reserved against any hard budget. */
+        public boolean guarded() {
+            return !holds.isEmpty();
         }
 
         /**
@@ -233,22 +264,23 @@ public class BudgetShares {
         }
 
         /** Settles a call that ended without an answer to meter as if it used all it reserved. */
-        void settleUnlessAnswered() {
-            if (!answered && !holds.isEmpty() && settled.compareAndSet(false, true)) {
+        synchronized void settleUnlessAnswered() {
+            if (!answered && !holds.isEmpty() && !settled) {
+                settled = true;
                 holds.forEach(hold -> hold.settle(hold.tokens));
             }
         }
 
-        public long reservedTokens() {
+        public synchronized long reservedTokens() {
             return holds.isEmpty() ? 0 : holds.get(0).tokens;
         }
     }
 
-    /** One call's reservation against one grant. */
+    /** One call's reservation against one grant; guarded by its {@link Reservation}. */
     static final class Hold {
 
         private final Grant grant;
-        private final long tokens;
+        private long tokens;
 
         Hold(Grant grant, long tokens) {
             this.grant = grant;
@@ -257,6 +289,19 @@ public class BudgetShares {
 
         void settle(long usedTokens) {
             grant.settle(tokens, usedTokens);
+        }
+
+        boolean extend(long more, Instant now) {
+            if (!grant.tryExtend(more, now)) {
+                return false;
+            }
+            tokens += more;
+            return true;
+        }
+
+        void shrink(long less) {
+            grant.giveBack(less);
+            tokens -= less;
         }
     }
 
@@ -289,6 +334,23 @@ public class BudgetShares {
             inFlight++;
             lastTaken = now;
             return true;
+        }
+
+        /**
+         * Takes {@code tokens} more for a call already holding this grant. Unlike {@link #tryTake} it may run past the
+         * grant's expiry (the grant is not given back while the call is in flight, so usage-service still counts it
+         * whole), but not beyond {@link #EXTEND_GRACE} after it, well within usage-service's settle grace.
+         */
+        synchronized boolean tryExtend(long tokens, Instant now) {
+            if (now.isAfter(expiresAt.plus(EXTEND_GRACE)) || remaining < tokens) {
+                return false;
+            }
+            remaining -= tokens;
+            return true;
+        }
+
+        synchronized void giveBack(long tokens) {
+            remaining += tokens;
         }
 
         /** Gives back what the call reserved beyond what it used; a call that used more takes it from the rest. */

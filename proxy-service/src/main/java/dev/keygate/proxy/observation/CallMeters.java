@@ -22,6 +22,7 @@ public class CallMeters {
 
     static final String REQUESTS = "keygate.proxy.requests";
     static final String TTFB = "keygate.proxy.ttfb";
+    static final String STREAMS_CUT = "keygate.proxy.limits.streams.cut";
     /** The provider tag of a tenant's own provider. */
     public static final String CUSTOM_PROVIDER = "custom";
     /** Bucket bounds instead of a full percentile histogram: a dozen series per tag set, enough for p50 to p99. */
@@ -58,6 +59,11 @@ public class CallMeters {
             firstBytes.computeIfAbsent(new Key(provider, modelTag, 0), this::firstByteTimer)
                     .record(firstByteNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** Counts a stream ended at an event boundary because its hard budget could not cover more. */
+    public void streamCut(String provider) {
+        registry.counter(STREAMS_CUT, "provider", provider).increment();
     }
 
     CatalogModels models() {

@@ -21,8 +21,9 @@ class BudgetSharesTest {
     private static final Instant NOW = Instant.parse("2026-12-03T10:00:00Z");
     private final MutableClock clock = new MutableClock(NOW);
     private final List<BudgetShareRequested> sent = new ArrayList<>();
+    /** A wait far longer than any test takes to answer, so a slow machine cannot turn an answer into a timeout. */
     private final BudgetShares shares = new BudgetShares("eu-west-1/a", "eu-west-1", sent::add, clock,
-            Duration.ofMillis(300));
+            Duration.ofSeconds(10));
     private final BudgetState keyBudget = budget("proxy-key", "key-1");
     private final BudgetState tenantBudget = budget("tenant", null);
 
@@ -42,6 +43,29 @@ class BudgetSharesTest {
         assertThat(sent).as("the share covered the second call").hasSize(1);
         assertThat(first.block().settle(400)).containsExactly(grant);
         assertThat(first.block().settle(400)).as("settled once").isEmpty();
+    }
+
+    @Test
+    void aCallThatOutgrowsItsReservationExtendsItFromItsOwnSharesOnlyAndAllOrNone() {
+        Mono<BudgetShares.Reservation> call = shares.reserve(List.of(keyBudget, tenantBudget), 1_000).cache();
+        call.subscribe();
+        grant(sent.get(0), 1_500);
+        grant(sent.get(1), 3_000);
+        BudgetShares.Reservation reservation = call.block();
+
+        assertThat(reservation.guarded()).isTrue();
+        assertThat(reservation.extend(400)).isTrue();
+        assertThat(reservation.reservedTokens()).isEqualTo(1_400);
+        assertThat(reservation.extend(200)).as("the key budget's share has 100 left").isFalse();
+        assertThat(reservation.reservedTokens()).as("nothing taken from the tenant share either").isEqualTo(1_400);
+        assertThat(sent).as("extending never asks usage-service").hasSize(2);
+
+        reservation.settle(1_300);
+        assertThat(reservation.extend(10)).as("a settled call holds nothing").isFalse();
+        // What the call reserved beyond its 1,300 tokens is back: 200 of the key share, 1,700 of the tenant's.
+        assertThat(shares.reserve(List.of(keyBudget, tenantBudget), 200).block().reservedTokens()).isEqualTo(200);
+        assertThat(sent).hasSize(2);
+        assertThat(BudgetShares.Reservation.NONE.extend(1)).as("no hard budget: nothing to extend").isFalse();
     }
 
     @Test
@@ -142,7 +166,8 @@ class BudgetSharesTest {
 
     @Test
     void noAnswerInTimeIsATimeout() {
-        assertThat(catchError(shares.reserve(List.of(keyBudget), 1_000))).isInstanceOf(TimeoutException.class);
+        BudgetShares impatient = new BudgetShares("eu-west-1/a", "eu-west-1", sent::add, clock, Duration.ofMillis(300));
+        assertThat(catchError(impatient.reserve(List.of(keyBudget), 1_000))).isInstanceOf(TimeoutException.class);
     }
 
     @Test
