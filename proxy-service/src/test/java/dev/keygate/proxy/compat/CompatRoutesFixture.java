@@ -1,5 +1,6 @@
 package dev.keygate.proxy.compat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,10 @@ final class CompatRoutesFixture implements AutoCloseable {
                         new EnvelopeHandler(callers, forwarding.calls(), problems, properties, json), status,
                         new AnalyticsQueryHandler(callers, forwarding.calls(), problems, properties, json))
                         .and(forwarding.proxyRoutes()))
+                .configureClient()
+                // WebTestClient's 5 s default is too short for a first call on a loaded 2-core machine (class
+                // loading, Netty start-up), where this fixture's tests timed out without anything being wrong.
+                .responseTimeout(Duration.ofSeconds(30))
                 .build();
     }
 
