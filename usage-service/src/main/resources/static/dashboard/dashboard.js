@@ -304,7 +304,19 @@ function budgetAmount(budget, usdValue, tokenValue) {
     return parts.join(' / ');
 }
 
+async function loadAlerts() {
+    const report = await api('/budgets/alerts', { limit: 20 });
+    fillTable('alert-table', report.alerts, [[(a) => a.raised_at.replace('T', ' ').slice(0, 16) + ' UTC'],
+        [budgetName], [(a) => a.period + ' from ' + a.period_start.slice(0, 10)],
+        [(a) => a.level === 'exhausted' ? 'spent' : '80% used'],
+        [(a) => budgetAmount(a, a.spent_usd, a.spent_tokens), true]]);
+    if (report.alerts.length === 0) {
+        $('alert-table').querySelector('tbody td').textContent = 'No budget alert raised';
+    }
+}
+
 async function loadBudgets() {
+    await loadAlerts();
     const report = await api('/budgets', {});
     const budgets = report.budgets;
     fillTable('budget-table', budgets, [[budgetName], [(b) => b.period],

@@ -31,6 +31,7 @@ public abstract class LedgerContext {
         registry.add("spring.datasource.username", database::username);
         registry.add("spring.datasource.password", database::password);
         registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
+        registry.add("keygate.usage.budgets.alert-webhook", () -> AlertWebhookReceiver.get().url());
     }
 
     /**

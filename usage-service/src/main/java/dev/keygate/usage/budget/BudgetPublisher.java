@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Evaluates every budget against the ledger's spend for the current UTC day and month, once a second, and publishes
  * each budget's state to {@code keygate.usage.budget-state.v1} when it changes (and all of them every
  * {@link #REPUBLISH_EVERY}, so a proxy that missed one catches up). Proxies refuse calls of subjects whose hard budget
- * is exhausted; a soft budget's exhaustion is published and logged as a warning, never refused.
+ * is exhausted; a soft budget's exhaustion is published and raised to admins ({@link BudgetAlerts}), never refused.
  *
  * <p>Publishing exhaustion alone would let proxies admit calls for a second or more past a budget; proxies therefore
  * also reserve each call's worst case against shares of the budget ({@link BudgetShareGrants}), which bounds the
@@ -52,13 +52,15 @@ class BudgetPublisher {
 
     private final JdbcTemplate jdbc;
     private final KafkaTemplate<String, String> kafka;
+    private final BudgetAlerts alerts;
     private final Map<String, BudgetState> published = new ConcurrentHashMap<>();
     private final Clock clock;
     private volatile Instant lastFullPublish = Instant.EPOCH;
 
-    BudgetPublisher(JdbcTemplate jdbc, KafkaTemplate<String, String> kafka, MeterRegistry meters) {
+    BudgetPublisher(JdbcTemplate jdbc, KafkaTemplate<String, String> kafka, MeterRegistry meters, BudgetAlerts alerts) {
         this.jdbc = jdbc;
         this.kafka = kafka;
+        this.alerts = alerts;
         this.clock = Clock.systemUTC();
         meters.gauge("keygate.usage.budgets.exhausted", published,
                 states -> states.values().stream().filter(BudgetState::exhausted).count());
@@ -76,7 +78,13 @@ class BudgetPublisher {
         for (BudgetState state : states) {
             BudgetState before = published.get(state.key());
             if (everything || changed(before, state)) {
-                publish(state, before);
+                publish(state);
+            }
+            try {
+                alerts.observe(state);
+            }
+            catch (RuntimeException ex) {
+                log.warn("Budget alert for {} not raised, retrying next round: {}", state.key(), ex.toString());
             }
         }
         if (everything) {
@@ -84,7 +92,7 @@ class BudgetPublisher {
         }
     }
 
-    private void publish(BudgetState state, BudgetState before) {
+    private void publish(BudgetState state) {
         kafka.send(Topics.USAGE_BUDGET_STATE, state.key(), JSON.writeValueAsString(state))
                 .whenComplete((result, failure) -> {
                     if (failure == null) {
@@ -95,11 +103,6 @@ class BudgetPublisher {
                                 failure.getMessage());
                     }
                 });
-        if (state.exhausted() && (before == null || !before.exhausted())) {
-            log.warn("{} budget {} of {} {} exhausted for this {}: {} USD / {} tokens spent", state.hard() ? "Hard"
-                            : "Soft", state.source(), state.scope(), state.subject() == null ? state.tenantId()
-                            : state.subject(), state.period(), state.spentUsd().toPlainString(), state.spentTokens());
-        }
     }
 
     /** A change worth telling proxies: exhaustion, limits, period, or spend moved by a cent or 1000 tokens. */

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import dev.keygate.usage.budget.BudgetAlerts;
 import dev.keygate.usage.budget.BudgetOverview;
 import dev.keygate.usage.ledger.Dimension;
 import dev.keygate.usage.ledger.LatencyRow;
@@ -55,10 +56,12 @@ class AnalyticsController {
 
     private final UsageAnalytics analytics;
     private final BudgetOverview budgets;
+    private final BudgetAlerts alerts;
 
-    AnalyticsController(UsageAnalytics analytics, BudgetOverview budgets) {
+    AnalyticsController(UsageAnalytics analytics, BudgetOverview budgets, BudgetAlerts alerts) {
         this.analytics = analytics;
         this.budgets = budgets;
+        this.alerts = alerts;
     }
 
     @GetMapping("/budgets")
@@ -72,6 +75,24 @@ class AnalyticsController {
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     record BudgetsReport(List<BudgetOverview.Budget> budgets) {
+    }
+
+    @GetMapping("/budgets/alerts")
+    @Operation(summary = "Budget alerts raised for the tenant, newest first",
+            description = "An alert is raised once per budget and period at each level: 'warning' when 80% of the "
+                    + "budget is used, 'exhausted' when it is spent, for soft and hard budgets alike. They are also "
+                    + "logged and, when the operator configured one, posted to a webhook.")
+    AlertsReport alerts(@AuthenticationPrincipal Jwt token,
+                        @Parameter(description = "How many alerts, 1 to 500") @RequestParam(defaultValue = "50")
+                        int limit) {
+        if (limit < 1 || limit > 500) {
+            throw new InvalidRequestException("'limit' must be between 1 and 500.");
+        }
+        return new AlertsReport(alerts.recent(Caller.from(token).tenantId(), limit));
+    }
+
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    record AlertsReport(List<BudgetAlerts.Alert> alerts) {
     }
 
     @GetMapping("/usage")

@@ -14,6 +14,7 @@ import dev.keygate.contracts.admin.v1.ModelPriced;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import dev.keygate.testkit.TestKafka;
+import dev.keygate.usage.AlertWebhookReceiver;
 import dev.keygate.usage.LedgerContext;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -378,6 +379,50 @@ class AnalyticsIT extends LedgerContext {
             assertThat(spent.get("cost_usd").decimalValue()).isEqualByComparingTo("4");
         });
         assertThat(getJson(get("/api/v1/analytics/budgets").with(analyst(uniqueTenant()))).get("budgets")).isEmpty();
+    }
+
+    @Test
+    void aSoftBudgetAlertsAdminsAt80PercentAndWhenSpentOnceEachThroughTheApiAndTheWebhook() throws Exception {
+        String tenant = uniqueTenant();
+        java.time.OffsetDateTime day = java.time.LocalDate.now(java.time.ZoneOffset.UTC).atStartOfDay()
+                .atOffset(java.time.ZoneOffset.UTC);
+        jdbc.update("insert into budget_limit values (?, 'tenant', '*', 'policy-soft', 'day', null, 1000, false)",
+                tenant);
+        jdbc.update("insert into budget_spend values (?, 'tenant', '*', 'day', ?, 0, 850)", tenant, day);
+
+        await().atMost(PATIENCE).until(() -> alerts(tenant).size() == 1);
+        JsonNode warning = alerts(tenant).get(0);
+        assertThat(warning.get("level").asString()).isEqualTo("warning");
+        assertThat(warning.get("hard").asBoolean()).isFalse();
+        assertThat(warning.get("spent_tokens").asLong()).isEqualTo(850);
+        assertThat(warning.get("limit_tokens").asLong()).isEqualTo(1000);
+
+        jdbc.update("update budget_spend set tokens = 1200 where tenant_id = ? and period = 'day' and period_start = ?",
+                tenant, day);
+        await().atMost(PATIENCE).until(() -> alerts(tenant).size() == 2);
+        Thread.sleep(2_500);
+        List<JsonNode> raised = alerts(tenant);
+        assertThat(raised).as("each level once, however many evaluations see it")
+                .extracting(alert -> alert.get("level").asString()).containsExactly("exhausted", "warning");
+
+        List<String> posted = AlertWebhookReceiver.get().bodies().stream()
+                .filter(body -> body.contains("\"tenant_id\":\"" + tenant + "\"")).toList();
+        assertThat(posted).extracting(body -> JSON.readTree(body).get("text").asString()).containsExactly(
+                "Organisation " + tenant + ": soft daily budget (policy-soft) is 80% used; 850 of 1000 tokens.",
+                "Organisation " + tenant + ": soft daily budget (policy-soft) is spent (soft: calls still go "
+                        + "through); 1200 of 1000 tokens.");
+        assertThat(JSON.readTree(posted.get(1)).get("alert").get("level").asString()).isEqualTo("exhausted");
+
+        assertThat(getJson(get("/api/v1/analytics/budgets/alerts").with(analyst(uniqueTenant()))).get("alerts"))
+                .as("another tenant's alerts").isEmpty();
+        mvc.perform(get("/api/v1/analytics/budgets/alerts").param("limit", "0").with(analyst(tenant)))
+                .andExpect(status().isBadRequest());
+    }
+
+    private List<JsonNode> alerts(String tenant) throws Exception {
+        List<JsonNode> alerts = new ArrayList<>();
+        getJson(get("/api/v1/analytics/budgets/alerts").with(analyst(tenant))).get("alerts").forEach(alerts::add);
+        return alerts;
     }
 
     private static void publishPrice(String tenant, String provider, String model, String input, String output)
