@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# usage-service dashboard queries over a large ledger, on loopback only.
+#   bench/dashboard.sh [events=10000000] [runs=20]
+# Builds what is missing, starts PostgreSQL 17, an in-process Kafka broker, Keycloak and usage-service (whose Flyway
+# migrations create the schema), bulk-loads the ledger with SQL, builds the aggregates, checks the analytics API
+# against the raw events, times every dashboard request, stops everything and writes bench/results/dashboard.md.
+# Bounded: 200,000 events take about 4 minutes on a busy 2-core machine. At 10 million, estimated 20-30 minutes on
+# a quiet 2-core machine (load ~10 min, aggregates ~8 min, checks over the raw rows ~2 min, timing ~5 min) and about
+# 12 GB free disk under java.io.tmpdir (the embedded server's data directory) and 3 GB RAM.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+if [[ ! -d "${root}/bench/target/lib" || ! -f "${root}/usage-service/target/usage-service-0.1.0-SNAPSHOT-exec.jar" ]]; then
+  (cd "${root}" && ./mvnw -B -q install -DskipTests)
+fi
+exec java -Xmx1g -Dkeygate.root="${root}" -cp "${root}/bench/target/classes:${root}/bench/target/lib/*" \
+  dev.keygate.bench.DashboardBenchmark "$@"
