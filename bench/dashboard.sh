@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usage-service dashboard queries over a large ledger, on loopback only.
 #   bench/dashboard.sh [events=10000000] [runs=20]
-# Builds what is missing, starts PostgreSQL 17, an in-process Kafka broker, Keycloak and usage-service (whose Flyway
+# Builds what is missing, starts PostgreSQL 17, an in-process Kafka broker and usage-service (whose Flyway
 # migrations create the schema), bulk-loads the ledger with SQL, builds the aggregates, checks the analytics API
 # against the raw events, times every dashboard request, stops everything and writes bench/results/dashboard.md.
 # Bounded: 200,000 events take about 4 minutes on a busy 2-core machine. At 10 million, estimated 20-30 minutes on

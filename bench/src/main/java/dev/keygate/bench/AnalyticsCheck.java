@@ -35,7 +35,7 @@ final class AnalyticsCheck {
     }
 
     /** Returns one line per check passed, for the report. */
-    static List<String> run(Connection db, DashboardBenchmark.Api api, String analyst, String tenant, Instant now)
+    static List<String> run(Connection db, DashboardBenchmark.Api api, String tenant, Instant now)
             throws Exception {
         LocalDate today = now.atOffset(ZoneOffset.UTC).toLocalDate();
         Instant from = today.minusDays(91).atStartOfDay().toInstant(ZoneOffset.UTC);
@@ -45,7 +45,7 @@ final class AnalyticsCheck {
 
         Map<List<String>, List<Object>> raw = raw(db, "select " + MEASURES + " from usage_event "
                 + "where tenant_id = ? and occurred_at >= ? and occurred_at < ?", 0, tenant, from, to);
-        Map<List<String>, List<Object>> answered = rows(api.json(analyst,
+        Map<List<String>, List<Object>> answered = rows(api.json(tenant,
                 "/api/v1/analytics/usage?bucket=none&group_by=none&" + period), List.of());
         same(tenant + ": totals", raw, answered);
         List<Object> totals = raw.get(List.of());
@@ -56,12 +56,12 @@ final class AnalyticsCheck {
 
         raw = raw(db, "select provider, coalesce(model, ''), " + MEASURES + " from usage_event "
                 + "where tenant_id = ? and occurred_at >= ? and occurred_at < ? group by 1, 2", 2, tenant, from, to);
-        same(tenant + ": per provider and model", raw, rows(api.json(analyst,
+        same(tenant + ": per provider and model", raw, rows(api.json(tenant,
                 "/api/v1/analytics/usage?bucket=none&group_by=provider,model&" + period), List.of("provider", "model")));
-        same(tenant + ": error rates per provider and model", raw, rows(api.json(analyst,
+        same(tenant + ": error rates per provider and model", raw, rows(api.json(tenant,
                 "/api/v1/analytics/errors?" + period), List.of("provider", "model")));
         same(tenant + ": summary per provider and model (usage_hourly)", raw,
-                summaryRows(api.json(analyst, "/api/v1/usage/summary?" + period)));
+                summaryRows(api.json(tenant, "/api/v1/usage/summary?" + period)));
         passed.add(tenant + ": " + raw.size() + " provider/model rows of /analytics/usage, /analytics/errors and "
                 + "/usage/summary equal `usage_event`'s, every measure");
 
@@ -69,7 +69,7 @@ final class AnalyticsCheck {
                 + "where tenant_id = ? and occurred_at >= ? and occurred_at < ? group by 1 "
                 + "order by coalesce(sum(cost_usd), 0) desc, sum(input_tokens + output_tokens) desc, user_id limit 20",
                 1, tenant, from, to);
-        Map<List<String>, List<Object>> top = rows(api.json(analyst,
+        Map<List<String>, List<Object>> top = rows(api.json(tenant,
                 "/api/v1/analytics/top-spenders?by=user&limit=20&" + period), List.of("user"));
         same(tenant + ": top 20 users", raw, top);
         if (!List.copyOf(raw.keySet()).equals(List.copyOf(top.keySet()))) {
@@ -78,7 +78,7 @@ final class AnalyticsCheck {
         }
         passed.add(tenant + ": top 20 users by cost, in order and with every measure, equal `usage_event`'s");
 
-        passed.add(latency(db, api, analyst, tenant, from, to, period));
+        passed.add(latency(db, api, tenant, from, to, period));
 
         Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         BigDecimal monthCost = (BigDecimal) single(db, "select coalesce(sum(cost_usd), 0) from usage_event "
@@ -86,7 +86,7 @@ final class AnalyticsCheck {
         long monthTokens = ((Number) single(db, "select coalesce(sum(input_tokens + output_tokens), 0) from usage_event "
                 + "where tenant_id = ? and occurred_at >= ?", tenant, DashboardBenchmark.utc(monthStart))).longValue();
         JsonNode tenantMonth = null;
-        for (JsonNode budget : api.json(analyst, "/api/v1/analytics/budgets").get("budgets")) {
+        for (JsonNode budget : api.json(tenant, "/api/v1/analytics/budgets").get("budgets")) {
             if (budget.get("scope").asString().equals("tenant") && budget.get("period").asString().equals("month")) {
                 tenantMonth = budget;
             }
@@ -102,7 +102,7 @@ final class AnalyticsCheck {
     }
 
     /** Per provider and model: the request count, and p50/p95/p99 no lower than exact and at most 5 % above. */
-    private static String latency(Connection db, DashboardBenchmark.Api api, String analyst, String tenant,
+    private static String latency(Connection db, DashboardBenchmark.Api api, String tenant,
                                   Instant from, Instant to, String period) throws Exception {
         Map<List<String>, List<Object>> exact = new LinkedHashMap<>();
         try (PreparedStatement statement = db.prepareStatement("""
@@ -122,7 +122,7 @@ final class AnalyticsCheck {
             }
         }
         int checked = 0;
-        for (JsonNode row : api.json(analyst, "/api/v1/analytics/latency?" + period).get("rows")) {
+        for (JsonNode row : api.json(tenant, "/api/v1/analytics/latency?" + period).get("rows")) {
             List<String> key = List.of(row.get("provider").asString(), row.get("model").asString());
             List<Object> values = exact.remove(key);
             if (values == null || row.get("requests").asLong() != (Long) values.get(0)
