@@ -1,7 +1,6 @@
 package dev.keygate.bench;
 
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,7 +79,7 @@ public final class DashboardBenchmark {
         LocalPostgres postgres = LocalPostgres.shared();
         ServiceDatabase usage = postgres.database("usage", false);
         String kafka = TestKafka.bootstrapServers();
-        int port = freePort();
+        int port = BenchHost.freePort();
         StackPorts ports = new StackPorts(postgres.port(), 1, 2, 3, 4, 5, 6, 7, 8, port, 9);
         try (AnalystTokens tokens = new AnalystTokens()) {
             StackWiring wiring = new StackWiring(ports, null, null, usage, kafka, tokens.issuer(), "unused",
@@ -93,7 +92,8 @@ public final class DashboardBenchmark {
                     environment, work, work.resolve("usage-service.log"));
             try (Connection db = DriverManager.getConnection(usage.jdbcUrl(), usage.username(), usage.password())) {
                 service.awaitHealthy(KeygateService.USAGE.healthUrl(ports), Duration.ofSeconds(300));
-                LedgerLoad load = LedgerLoad.run(db, events, CHUNK);
+                LedgerLoad load = LedgerLoad.run(db, events, CHUNK,
+                        root.resolve("usage-service/src/main/resources/db/migration"));
                 Api api = new Api(URI.create("http://127.0.0.1:" + port), tokens);
                 Instant now = Instant.now();
                 List<String> checks = new ArrayList<>();
@@ -234,19 +234,13 @@ public final class DashboardBenchmark {
         }
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static String report(long events, int runs, LedgerLoad load, List<String> checks, List<Timing> timings,
                                  Connection db, long rssKiB) throws SQLException {
         List<String> lines = new ArrayList<>();
         lines.add("# usage-service dashboard queries");
         lines.add("");
         lines.add(Instant.now() + " · " + Runtime.getRuntime().availableProcessors() + " cores · Java "
-                + System.getProperty("java.version") + " · load average " + loadAverage());
+                + System.getProperty("java.version") + " · load average " + BenchHost.loadAverage());
         lines.add("");
         lines.add("Command: `bench/dashboard.sh " + events + " " + runs + "`. PostgreSQL 17 (embedded, default "
                 + "settings) and usage-service from its runnable jar with its production settings, on loopback; "
@@ -287,16 +281,6 @@ public final class DashboardBenchmark {
         lines.add(String.format("%d of %d requests have p95 over %d ms. usage-service RSS at the end: %d MiB.", over,
                 timings.size(), (int) TARGET_MS, rssKiB / 1024));
         return String.join("\n", lines) + "\n";
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return parts[0] + " / " + parts[1] + " / " + parts[2];
-        }
-        catch (java.io.IOException ex) {
-            return "unknown";
-        }
     }
 
     static OffsetDateTime utc(Instant instant) {

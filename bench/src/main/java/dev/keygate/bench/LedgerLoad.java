@@ -1,15 +1,20 @@
 package dev.keygate.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
 
 /**
  * Fills usage-service's ledger with synthetic events by bulk SQL (not through Kafka), then builds every aggregate the
  * ledger maintains per event with the equivalent set-based SQL: {@code usage_hourly} as {@code HourlyTotal},
- * {@code budget_spend} as {@code BudgetSpend}, {@code usage_rollup_hourly} and {@code usage_latency_hourly} as
- * the V3 migration's backfill.
+ * {@code budget_spend} as {@code BudgetSpend}, {@code usage_rollup_hourly} and {@code usage_latency_hourly} with
+ * the V3 migration's own backfill statements, read from the migration file.
  *
  * <p>The spread: 90 days up to now; 3,000 proxy keys picked with a skew (a few keys make most calls), each key
  * belonging to one of 1,000 users and running in one region; a user belongs to one of four tenants (acme about
@@ -123,47 +128,36 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
             from usage_event e,
                  lateral (values ('tenant', '*'), ('user', e.user_id), ('proxy-key', e.proxy_key_id)) s(scope, subject)
             where s.subject is not null and (coalesce(e.cost_usd, 0) <> 0 or e.input_tokens + e.output_tokens <> 0)
-            group by 1, 2, 3, 4, 5
-            """;
-
-    /** The V3 migration's backfill of usage_rollup_hourly. */
-    private static final String ROLLUP = """
-            insert into usage_rollup_hourly
-            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), coalesce(user_id, ''),
-                   coalesce(proxy_key_id, ''), coalesce(region, ''), count(*), sum(input_tokens), sum(output_tokens),
-                   sum(cache_read_tokens), sum(cache_write_tokens), count(*) filter (where status >= 400),
-                   coalesce(sum(cost_usd), 0),
-                   count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
-            from usage_event
-            group by 1, 2, 3, 4, 5, 6, 7
-            """;
-
-    /** The V3 migration's backfill of usage_latency_hourly. */
-    private static final String LATENCY = """
-            insert into usage_latency_hourly
-            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
-                   case when ms <= 0 then 0 else 1 + ceil(ln(ms::double precision) / ln(1.05))::integer end, count(*)
-            from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms from usage_event
-                  union all
-                  select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms from usage_event
-                  where first_byte_ms is not null) m
-            group by 1, 2, 3, 4, 5, 6
+            group by 1, 2, 3, 5
             """;
 
     /** Budgets the overview shows: each tenant's monthly cost and daily token limits, some users' and keys'. */
     private static final String LIMITS = """
             insert into budget_limit (tenant_id, scope, subject, source, period, limit_usd, limit_tokens, hard)
-            select distinct tenant_id, 'tenant', '*', 'bench-policy', 'month', 50000, null::bigint, true from bench_key
+            select tenant_id, 'tenant', '*', 'bench-policy', 'month', 50000::numeric, null::bigint, true
+            from (select distinct tenant_id from bench_key) t
             union all
-            select distinct tenant_id, 'tenant', '*', 'bench-policy', 'day', null, 500000000, false from bench_key
+            select tenant_id, 'tenant', '*', 'bench-policy', 'day', null::numeric, 500000000::bigint, false
+            from (select distinct tenant_id from bench_key) t
             union all
-            select tenant_id, 'user', user_id, 'bench-policy', 'month', 500, null, false from bench_key where k % 30 = 0
+            select tenant_id, 'user', user_id, 'bench-policy', 'month', 500::numeric, null::bigint, false
+            from bench_key where k % 30 = 0
             union all
-            select tenant_id, 'proxy-key', proxy_key_id, 'proxy-key', 'month', 200, null, true from bench_key
-            where k % 20 = 0
+            select tenant_id, 'proxy-key', proxy_key_id, 'proxy-key', 'month', 200::numeric, null::bigint, true
+            from bench_key where k % 20 = 0
             """;
 
-    static LedgerLoad run(Connection db, long events, int chunk) throws SQLException {
+    /** Where the V3 migration rolls up the events already in the ledger; run here as it is written there. */
+    private static final String BACKFILL_MARKER = "-- Events already in the ledger are rolled up once here.";
+
+    static LedgerLoad run(Connection db, long events, int chunk, Path migrations) throws SQLException, IOException {
+        String v3 = Files.readString(migrations.resolve("V3__analytics.sql"));
+        if (!v3.contains(BACKFILL_MARKER)) {
+            throw new IllegalStateException("V3__analytics.sql no longer has its backfill after '" + BACKFILL_MARKER
+                    + "'; update the benchmark's aggregate build.");
+        }
+        List<String> backfill = Arrays.stream(v3.substring(v3.indexOf(BACKFILL_MARKER)).split(";"))
+                .map(String::strip).filter(sql -> sql.contains("insert into")).toList();
         boolean autoCommit = db.getAutoCommit();
         db.setAutoCommit(true);
         try (Statement statement = db.createStatement()) {
@@ -185,8 +179,9 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
         started = System.nanoTime();
         try (Statement statement = db.createStatement()) {
             statement.execute(HOURLY);
-            statement.execute(ROLLUP);
-            statement.execute(LATENCY);
+            for (String sql : backfill) {
+                statement.execute(sql);
+            }
         }
         for (String period : new String[] {"day", "month"}) {
             try (Statement spend = db.createStatement()) {

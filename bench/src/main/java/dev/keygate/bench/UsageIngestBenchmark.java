@@ -1,6 +1,5 @@
 package dev.keygate.bench;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +66,7 @@ public final class UsageIngestBenchmark {
         LocalPostgres postgres = LocalPostgres.shared();
         ServiceDatabase usage = postgres.database("usage", false);
         String kafka = TestKafka.bootstrapServers();
-        int port = freePort();
+        int port = BenchHost.freePort();
         StackPorts ports = new StackPorts(postgres.port(), 1, 2, 3, 4, 5, 6, 7, 8, port, 9);
         StackWiring wiring = new StackWiring(ports, null, null, usage, kafka, "http://127.0.0.1:3/realms/keygate",
                 "unused", work.resolve("unused"), Map.of(), URI.create("http://127.0.0.1:5"),
@@ -181,12 +180,6 @@ public final class UsageIngestBenchmark {
         }
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static String report(int events, long stored, double produceSeconds, double drainSeconds,
                                  long transactions, int rate, int seconds, int sent, long freshStored, double[] delay,
                                  long rssKiB) {
@@ -194,7 +187,7 @@ public final class UsageIngestBenchmark {
         lines.add("# usage-service ledger ingest");
         lines.add("");
         lines.add(Instant.now() + " · " + Runtime.getRuntime().availableProcessors() + " cores · Java "
-                + System.getProperty("java.version") + " · load average " + loadAverage());
+                + System.getProperty("java.version") + " · load average " + BenchHost.loadAverage());
         lines.add("");
         lines.add("Command: `bench/usage-ingest.sh " + events + " " + rate + " " + seconds + "`. Real Kafka (KRaft, in the "
                 + "benchmark's JVM) and PostgreSQL 17 on loopback; usage-service from its runnable jar with its "
@@ -217,15 +210,5 @@ public final class UsageIngestBenchmark {
                 + "(PostgreSQL's `now()`); the analytics API sees it when that transaction commits, a few milliseconds "
                 + "later.");
         return String.join("\n", lines) + "\n";
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return parts[0] + " / " + parts[1] + " / " + parts[2];
-        }
-        catch (java.io.IOException ex) {
-            return "unknown";
-        }
     }
 }
