@@ -4,7 +4,7 @@
 # Builds what is missing, starts PostgreSQL 17, an in-process Kafka broker and usage-service (whose Flyway
 # migrations create the schema), bulk-loads the ledger with SQL, builds the aggregates, checks the analytics API
 # against the raw events, times every dashboard request, stops everything and writes bench/results/dashboard.md.
-# Bounded: 200,000 events take about 4 minutes on a busy 2-core machine. At 10 million, estimated 20-30 minutes on
+# Bounded: 200,000 events took 8 minutes on a busy 2-core machine (load average 12). At 10 million, estimated 30-60 minutes on
 # a quiet 2-core machine (load ~10 min, aggregates ~8 min, checks over the raw rows ~2 min, timing ~5 min) and about
 # 12 GB free disk under java.io.tmpdir (the embedded server's data directory) and 3 GB RAM.
 set -euo pipefail
