@@ -5,8 +5,9 @@
 # migrations create the schema), bulk-loads the ledger with SQL, builds the aggregates, checks the analytics API
 # against the raw events, times every dashboard request, stops everything and writes bench/results/dashboard.md.
 # Bounded: 200,000 events took 8 minutes on a busy 2-core machine (load average 12). At 10 million, estimated 30-60 minutes on
-# a quiet 2-core machine (load ~10 min, aggregates ~8 min, checks over the raw rows ~2 min, timing ~5 min) and about
-# 12 GB free disk under java.io.tmpdir (the embedded server's data directory) and 3 GB RAM.
+# a quiet 2-core machine (load ~5-10 min, aggregates ~10-15 min, checks over the raw rows ~3-5 min, timing at most
+# ~25 min: a request's timed runs stop after 30 s) and about 12 GB free disk under java.io.tmpdir (the embedded
+# server's data directory) and 3 GB RAM.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 if [[ ! -d "${root}/bench/target/lib" || ! -f "${root}/usage-service/target/usage-service-0.1.0-SNAPSHOT-exec.jar" ]]; then
