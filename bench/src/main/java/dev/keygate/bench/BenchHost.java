@@ -5,7 +5,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The machine a benchmark runs on: a free loopback port for a service, and the load average for the report. */
+/** The machine a benchmark runs on: a free loopback port for a service, the load average and the report file. */
 final class BenchHost {
 
     private BenchHost() {
@@ -15,6 +15,12 @@ final class BenchHost {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
+    }
+
+    /** Prints a benchmark's report and writes it to {@code bench/results/<file>}. */
+    static void publish(Path root, String file, String report) throws IOException {
+        System.out.println(report);
+        Files.writeString(Files.createDirectories(root.resolve("bench/results")).resolve(file), report);
     }
 
     /** The 1, 5 and 15 minute load averages, as "a / b / c". */

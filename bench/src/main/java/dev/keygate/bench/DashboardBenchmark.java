@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -23,14 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import dev.keygate.local.KeygateService;
-import dev.keygate.local.ServiceEnvironment;
 import dev.keygate.local.ServiceProcess;
-import dev.keygate.local.StackPorts;
-import dev.keygate.local.StackWiring;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceDatabase;
-import dev.keygate.testkit.TestKafka;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -79,25 +71,17 @@ public final class DashboardBenchmark {
         Path root = Path.of(System.getProperty("keygate.root", ".")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(root.resolve("bench/target/dashboard"));
 
-        LocalPostgres postgres = LocalPostgres.shared();
-        ServiceDatabase usage = postgres.database("usage", false);
-        String kafka = TestKafka.bootstrapServers();
-        int port = BenchHost.freePort();
-        StackPorts ports = new StackPorts(postgres.port(), 1, 2, 3, 4, 5, 6, 7, 8, port, 9);
+        LoopbackUsageService stack = new LoopbackUsageService();
         try (AnalystTokens tokens = new AnalystTokens()) {
-            StackWiring wiring = new StackWiring(ports, null, null, usage, kafka, tokens.issuer(), "unused",
-                    work.resolve("unused"), Map.of(), URI.create("http://127.0.0.1:5"), URI.create("http://127.0.0.1:5"));
-            Map<String, String> environment = new LinkedHashMap<>(ServiceEnvironment.usage(wiring));
+            Map<String, String> environment = new LinkedHashMap<>(stack.environment(tokens.issuer(), work));
             environment.put("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWKSETURI", tokens.jwkSetUri());
             // The service creates the schema with its Flyway migrations; the load happens with it running and idle.
-            ServiceProcess service = ServiceProcess.startJar("usage-service",
-                    KeygateService.USAGE.executableJar(root, "0.1.0-SNAPSHOT"), ServiceProcess.SERVICE_JVM_OPTIONS,
-                    environment, work, work.resolve("usage-service.log"));
-            try (Connection db = DriverManager.getConnection(usage.jdbcUrl(), usage.username(), usage.password())) {
-                service.awaitHealthy(KeygateService.USAGE.healthUrl(ports), Duration.ofSeconds(300));
+            ServiceProcess service = stack.start(root, work, environment);
+            try (Connection db = stack.connect()) {
+                stack.awaitHealthy(service, Duration.ofSeconds(300));
                 LedgerLoad load = LedgerLoad.run(db, events, CHUNK,
                         root.resolve("usage-service/src/main/resources/db/migration"));
-                Api api = new Api(URI.create("http://127.0.0.1:" + port), tokens);
+                Api api = new Api(stack.baseUrl(), tokens);
                 Instant now = Instant.now();
                 List<String> checks = new ArrayList<>();
                 for (String tenant : CHECKED_TENANTS) {
@@ -105,16 +89,14 @@ public final class DashboardBenchmark {
                 }
                 List<Timing> timings = time(api, TIMED_TENANT, now, runs);
                 String report = report(events, runs, load, checks, timings, db, service.rssKiB(), now);
-                System.out.println(report);
-                Files.writeString(Files.createDirectories(root.resolve("bench/results")).resolve("dashboard.md"),
-                        report);
+                BenchHost.publish(root, "dashboard.md", report);
             }
             finally {
                 service.stop();
             }
         }
         finally {
-            postgres.close();
+            stack.postgres.close();
         }
     }
 
