@@ -17,7 +17,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -232,7 +231,7 @@ public final class DashboardBenchmark {
                 tokenOf.put(tenant, tokens.token("analyst-of-" + tenant, tenant, "analyst"));
                 issuedAt.put(tenant, Instant.now());
             }
-            return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60))
+            return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(300))
                     .header("Authorization", "Bearer " + tokenOf.get(tenant))
                     .header("Accept", csv ? "text/csv" : "application/json").GET().build();
         }
