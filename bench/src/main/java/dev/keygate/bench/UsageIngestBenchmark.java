@@ -1,11 +1,8 @@
 package dev.keygate.bench;
 
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -20,14 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
-import dev.keygate.local.KeygateService;
-import dev.keygate.local.ServiceEnvironment;
 import dev.keygate.local.ServiceProcess;
-import dev.keygate.local.StackPorts;
-import dev.keygate.local.StackWiring;
-import dev.keygate.testkit.LocalPostgres;
-import dev.keygate.testkit.ServiceDatabase;
-import dev.keygate.testkit.TestKafka;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -64,14 +54,8 @@ public final class UsageIngestBenchmark {
         Path root = Path.of(System.getProperty("keygate.root", ".")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(root.resolve("bench/target/usage-ingest"));
 
-        LocalPostgres postgres = LocalPostgres.shared();
-        ServiceDatabase usage = postgres.database("usage", false);
-        String kafka = TestKafka.bootstrapServers();
-        int port = freePort();
-        StackPorts ports = new StackPorts(postgres.port(), 1, 2, 3, 4, 5, 6, 7, 8, port, 9);
-        StackWiring wiring = new StackWiring(ports, null, null, usage, kafka, "http://127.0.0.1:3/realms/keygate",
-                "unused", work.resolve("unused"), Map.of(), URI.create("http://127.0.0.1:5"),
-                URI.create("http://127.0.0.1:5"));
+        LoopbackUsageService stack = new LoopbackUsageService();
+        String kafka = stack.kafka;
 
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka))) {
             // As usage-service declares it; created here because the backlog goes on before the service starts.
@@ -87,11 +71,9 @@ public final class UsageIngestBenchmark {
             double produceSeconds = (System.nanoTime() - produceStarted) / 1e9;
             System.out.printf("%d events on the topic in %.1f s; starting usage-service%n", events, produceSeconds);
 
-            ServiceProcess service = ServiceProcess.startJar("usage-service",
-                    KeygateService.USAGE.executableJar(root, "0.1.0-SNAPSHOT"), ServiceProcess.SERVICE_JVM_OPTIONS,
-                    ServiceEnvironment.usage(wiring), work, work.resolve("usage-service.log"));
-            try (Connection db = DriverManager.getConnection(usage.jdbcUrl(), usage.username(), usage.password())) {
-                service.awaitHealthy(KeygateService.USAGE.healthUrl(ports), Duration.ofSeconds(180));
+            ServiceProcess service = stack.start(root, work, stack.environment("http://127.0.0.1:3/realms/keygate", work));
+            try (Connection db = stack.connect()) {
+                stack.awaitHealthy(service, Duration.ofSeconds(180));
                 long deadline = System.nanoTime() + Duration.ofMinutes(15).toNanos();
                 while (count(db, "select count(*) from usage_event") < events && System.nanoTime() < deadline) {
                     Thread.sleep(500);
@@ -125,16 +107,14 @@ public final class UsageIngestBenchmark {
                 String report = report(events, stored, produceSeconds, drainSeconds, transactions, rate, seconds, sent,
                         count(db, "select count(*) from usage_event where tenant_id = 'fresh'"), delay,
                         service.rssKiB());
-                System.out.println(report);
-                Files.writeString(Files.createDirectories(root.resolve("bench/results")).resolve("usage-ingest.md"),
-                        report);
+                BenchHost.publish(root, "usage-ingest.md", report);
             }
             finally {
                 service.stop();
             }
         }
         finally {
-            postgres.close();
+            stack.postgres.close();
         }
         // The in-process Kafka broker keeps non-daemon threads.
         System.exit(0);
@@ -181,12 +161,6 @@ public final class UsageIngestBenchmark {
         }
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
     private static String report(int events, long stored, double produceSeconds, double drainSeconds,
                                  long transactions, int rate, int seconds, int sent, long freshStored, double[] delay,
                                  long rssKiB) {
@@ -194,7 +168,7 @@ public final class UsageIngestBenchmark {
         lines.add("# usage-service ledger ingest");
         lines.add("");
         lines.add(Instant.now() + " · " + Runtime.getRuntime().availableProcessors() + " cores · Java "
-                + System.getProperty("java.version") + " · load average " + loadAverage());
+                + System.getProperty("java.version") + " · load average " + BenchHost.loadAverage());
         lines.add("");
         lines.add("Command: `bench/usage-ingest.sh " + events + " " + rate + " " + seconds + "`. Real Kafka (KRaft, in the "
                 + "benchmark's JVM) and PostgreSQL 17 on loopback; usage-service from its runnable jar with its "
@@ -217,15 +191,5 @@ public final class UsageIngestBenchmark {
                 + "(PostgreSQL's `now()`); the analytics API sees it when that transaction commits, a few milliseconds "
                 + "later.");
         return String.join("\n", lines) + "\n";
-    }
-
-    private static String loadAverage() {
-        try {
-            String[] parts = Files.readString(Path.of("/proc/loadavg")).split(" ");
-            return parts[0] + " / " + parts[1] + " / " + parts[2];
-        }
-        catch (java.io.IOException ex) {
-            return "unknown";
-        }
     }
 }
