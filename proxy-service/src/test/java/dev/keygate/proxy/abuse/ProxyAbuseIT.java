@@ -61,7 +61,8 @@ import static org.awaitility.Awaitility.await;
         "keygate.proxy.limits.ip.failed-authentications=1000000",
         "keygate.proxy.limits.max-in-flight-per-key=1000",
         "keygate.proxy.limits.max-in-flight-per-user=1000",
-        "keygate.proxy.limits.body-read-timeout=2s"})
+        "keygate.proxy.limits.body-read-timeout=2s",
+        "keygate.proxy.limits.max-body-read-time=10s"})
 class ProxyAbuseIT {
 
     static final Duration PATIENCE = Duration.ofSeconds(30);
@@ -136,7 +137,6 @@ class ProxyAbuseIT {
             attempts.put(route + "/..;/admin", 400);
             attempts.put(route + "//" + stray + "/v1/models", 400);
             attempts.put(route + "/v1//models", 400);
-            attempts.put(route + "/\\..\\admin", 400);
             attempts.put(route + "/%5c..%5cadmin", 400);
             attempts.put(route + "/http://" + stray + "/", 400);
             attempts.put(route + "/http:%2f%2f" + stray + "/", 400);
@@ -155,9 +155,17 @@ class ProxyAbuseIT {
                     Map.of("Authorization", "Bearer " + key, "x-subscription-token", key), null), PATIENCE);
             assertRefusal(answer, attempt.getValue(), attempt.getKey());
         }
+        // Not a URI at all (a raw backslash): Spring's HTTP adapter refuses it before any filter, with a bare 400.
+        for (String target : List.of("/api/proxy/openai/\\..\\admin", "/api/proxy/tools/brave/\\..\\admin")) {
+            RawHttp.Answer bare = RawHttp.exchange(port, RawHttp.request("GET", target,
+                    Map.of("Authorization", "Bearer " + key), null), PATIENCE);
+            assertThat(bare.status()).as(target).isEqualTo(400);
+            assertThat(bare.body()).as(target).isEmpty();
+            assertNoLeak(bare, target);
+        }
         // Absolute-form and a foreign Host: the proxy is no forward proxy, and Host does not choose the upstream.
         assertRefusal(RawHttp.exchange(port, RawHttp.request("GET", "http://" + stray + "/v1/models",
-                Map.of("Authorization", "Bearer " + key), null), PATIENCE), 403, "absolute-form target");
+                Map.of("Authorization", "Bearer " + key), null), PATIENCE), 404, "absolute-form target");
         RawHttp.Answer spoofed = RawHttp.exchange(port, ("GET /api/proxy/openai/v1/models HTTP/1.1\r\nHost: " + stray
                 + "\r\nX-Forwarded-Host: " + stray + "\r\nAuthorization: Bearer " + key
                 + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1), PATIENCE);
@@ -227,9 +235,7 @@ class ProxyAbuseIT {
                 RawHttp.Answer cut = RawHttp.read(socket.getInputStream(), started, PATIENCE);
                 assertThat(cut.hung()).as("the stalled body is cut off, not waited for").isFalse();
                 assertThat(cut.millis()).as("within the 2 s body-read timeout and some slack").isLessThan(10_000);
-                if (cut.status() != -1) {
-                    assertRefusal(cut, 408, "stalled body");
-                }
+                assertRefusal(cut, 408, "stalled body");
             }
         }
         finally {
