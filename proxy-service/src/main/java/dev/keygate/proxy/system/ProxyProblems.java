@@ -209,6 +209,15 @@ public class ProxyProblems {
                 "invalid_request_error", "request_timeout");
     }
 
+    /** A request WebFlux itself refused on a route (a method it does not take, an unreadable body). */
+    public static ProxyProblem requestNotSupported(org.springframework.http.HttpStatusCode status) {
+        HttpStatus known = HttpStatus.resolve(status.value());
+        return new ProxyProblem(known == null ? HttpStatus.BAD_REQUEST : known, "request-not-supported",
+                "Request not supported", "This route does not take this request (" + status.value() + "): the "
+                + "provider routes forward what the provider's SDK sends, seed 001's envelope route takes POST with a "
+                + "JSON body {\"proxy_key\", \"provider\", \"body\"}.", "invalid_request_error", "request_not_supported");
+    }
+
     /** Any path outside the proxy's routes (they are closed by Spring Security, see SecurityConfiguration). */
     public static ProxyProblem noSuchRoute() {
         return new ProxyProblem(HttpStatus.NOT_FOUND, "no-such-route", "No such route", "The proxy serves "

@@ -71,6 +71,11 @@ class ProxyAbuseIT {
     static final String TENANT = "acme";
     static final String OPENAI_KEY = "sk-abuse-openai-" + hex(12);
     static final String BRAVE_KEY = "brave-abuse-" + hex(12);
+    /** acme's organisation key for every provider and tool the proxy knows. */
+    static final Map<String, String> ORG_KEYS = Map.of("openai", OPENAI_KEY, "brave", BRAVE_KEY,
+            "anthropic", "sk-ant-abuse-" + hex(12), "gemini", "AIza-abuse-" + hex(12), "xai", "xai-abuse-" + hex(12),
+            "e2b", "e2b-abuse-" + hex(12), "exa", "exa-abuse-" + hex(12));
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyAbuseIT.class);
     static AbuseServers servers;
     private static KafkaProducer<String, String> producer;
     /** Every credential the test created: none may ever appear in an answer. */
@@ -87,10 +92,8 @@ class ProxyAbuseIT {
         LocalPki pki = LocalPki.shared();
         ServiceCertificate proxy = pki.issue("proxy-service");
         servers = new AbuseServers(pki.issue("keyvault-service"), pki);
-        servers.storedKeys.put(AbuseServers.orgKeySlot(TENANT, "openai"), OPENAI_KEY);
-        servers.storedKeys.put(AbuseServers.orgKeySlot(TENANT, "brave"), BRAVE_KEY);
-        SECRETS.add(OPENAI_KEY);
-        SECRETS.add(BRAVE_KEY);
+        ORG_KEYS.forEach((provider, key) -> servers.storedKeys.put(AbuseServers.orgKeySlot(TENANT, provider), key));
+        SECRETS.addAll(ORG_KEYS.values());
         registry.add("spring.kafka.bootstrap-servers", TestKafka::bootstrapServers);
         registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.certificate", () -> "file:" + proxy.certificate());
         registry.add("spring.ssl.bundle.pem.keyvault-client.keystore.private-key", () -> "file:" + proxy.privateKey());
@@ -308,6 +311,8 @@ class ProxyAbuseIT {
         Key globex = issue("globex", "gina", List.of(), null, null);
         assertRefusal(call("/api/proxy/openai/v1/models", globex.secret()), 400,
                 "another tenant's key finds no key of acme");
+        assertRefusal(call("/api/proxy/tools/brave/res/v1/web/search", globex.secret()), 400,
+                "nor acme's tool key");
         assertRefusal(call("/api/proxy/openai/v1/models", "px_" + hex(24)), 401, "unknown px key");
 
         assertThat(servers.providerRequests).as("only the accepted calls reached the provider, all with acme's key")
@@ -337,6 +342,102 @@ class ProxyAbuseIT {
                     403, "hardware_id " + wrong);
         }
         assertThat(servers.providerRequests).as("no call with a wrong hardware id was forwarded").hasSize(2);
+    }
+
+    @Test
+    void boundedFuzzingOfRoutesAndHeadersNeitherCrashesNorHangsNorLeaks() throws Exception {
+        long seed = Long.getLong("keygate.fuzz.seed", 20261203L);
+        int count = Integer.getInteger("keygate.fuzz.requests", 2000);
+        Duration budget = Duration.ofSeconds(Long.getLong("keygate.fuzz.seconds", 60));
+        Key valid = issue(TENANT, "fuzzer", List.of(), null, null);
+        Key revoked = issue(TENANT, "fuzzer", List.of(), null, null);
+        publish(revoked.id().toString(), JSON.writerFor(ProxyKeyEvent.class).writeValueAsString(new ProxyKeyRevoked(
+                UUID.randomUUID(), 0, Instant.now(), revoked.id(), TENANT, TestCallers.sha256(revoked.secret()))));
+        await().atMost(PATIENCE).until(() -> directory.issued(revoked.id().toString()).isEmpty());
+        Instant hour = Instant.now().plusSeconds(3600);
+        String token = servers.token(AbuseServers.REALM, false, TENANT, "fuzzer", "keygate-api", hour);
+        String forged = servers.token(AbuseServers.REALM, true, TENANT, "fuzzer", "keygate-api", hour);
+        SECRETS.add(token);
+        SECRETS.add(forged);
+        List<ProxyFuzzer.Input> inputs = new ProxyFuzzer(seed, new ProxyFuzzer.Material(valid.secret(),
+                revoked.secret(), token, forged, servers.strayHost())).generate(count);
+        log.info("Fuzzing the proxy with seed {} (-Dkeygate.fuzz.seed={} replays it): {} requests, at most {}", seed,
+                seed, count, budget);
+
+        Map<String, java.util.concurrent.atomic.AtomicInteger> tried = new java.util.TreeMap<>();
+        ProxyFuzzer.CATEGORIES.forEach(category -> tried.put(category, new java.util.concurrent.atomic.AtomicInteger()));
+        Map<Integer, java.util.concurrent.atomic.AtomicInteger> statuses = new ConcurrentHashMap<>();
+        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        long started = System.nanoTime();
+        long deadline = started + budget.toNanos();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        for (ProxyFuzzer.Input input : inputs) {
+            pool.submit(() -> {
+                if (System.nanoTime() > deadline) {
+                    return;
+                }
+                RawHttp.Answer answer = RawHttp.exchange(port, input.bytes(), Duration.ofSeconds(10));
+                tried.get(input.category()).incrementAndGet();
+                statuses.computeIfAbsent(answer.status(), any -> new java.util.concurrent.atomic.AtomicInteger())
+                        .incrementAndGet();
+                String problem = fuzzVerdict(answer);
+                if (problem != null) {
+                    failures.add(problem + " (" + answer.status() + " " + answer.body().substring(0,
+                            Math.min(200, answer.body().length())) + ") for " + input.describe());
+                }
+            });
+        }
+        pool.shutdown();
+        assertThat(pool.awaitTermination(budget.toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        int total = tried.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
+        log.info("Fuzzing seed {}: {} requests in {} ms; per category {}; answers by status (-1 = closed unanswered) {}",
+                seed, total, (System.nanoTime() - started) / 1_000_000, tried, new java.util.TreeMap<>(statuses));
+
+        assertThat(failures).as("fuzzing seed %d", seed).isEmpty();
+        assertThat(total).as("most inputs ran within the time budget").isGreaterThanOrEqualTo(count / 4);
+        assertThat(RawHttp.exchange(port, RawHttp.request("GET", "/actuator/health", Map.of(), null), PATIENCE)
+                .status()).as("healthy afterwards").isEqualTo(200);
+        assertThat(call("/api/proxy/openai/v1/models", valid.secret()).status()).as("still serving").isEqualTo(200);
+        assertThat(servers.strayRequests).as("no fuzzed request reached the stray host").isEmpty();
+        assertOnlyOrganisationKeysReachedTheProvider();
+    }
+
+    /** Why a fuzzed answer is wrong, or {@code null}: hung, a 5xx of its own, a leak, an error that is no problem. */
+    private static String fuzzVerdict(RawHttp.Answer answer) {
+        if (answer.hung()) {
+            return "hung";
+        }
+        if (answer.status() >= 500 && !Set.of(502, 503, 504).contains(answer.status())) {
+            return "server error";
+        }
+        try {
+            assertNoLeak(answer, "fuzzed");
+        }
+        catch (AssertionError leak) {
+            return "leak: " + leak.getMessage().lines().findFirst().orElse("");
+        }
+        if (answer.status() >= 400 && !answer.body().isEmpty()
+                && !answer.contentType().startsWith("application/problem+json")) {
+            return "an error that is not problem+json";
+        }
+        return null;
+    }
+
+    /** Every request the provider got carries acme's key in the provider's header, and no caller credential. */
+    private void assertOnlyOrganisationKeysReachedTheProvider() {
+        Set<String> allowed = new java.util.HashSet<>(ORG_KEYS.values());
+        ORG_KEYS.values().forEach(key -> allowed.add("Bearer " + key));
+        assertThat(servers.providerRequests).isNotEmpty().allSatisfy(received -> {
+            for (String header : List.of("authorization", "x-api-key", "x-goog-api-key", "x-subscription-token")) {
+                String value = received.headers().get(header);
+                if (value != null) {
+                    assertThat(allowed).as("%s of %s", header, received.uri()).contains(value);
+                }
+            }
+            String all = received.uri() + received.headers();
+            SECRETS.stream().filter(secret -> !ORG_KEYS.containsValue(secret)).forEach(secret ->
+                    assertThat(all).as("no caller credential reaches the provider").doesNotContain(secret));
+        });
     }
 
     // --- helpers shared with the fuzzing and isolation tests -----------------------------------------------------
