@@ -18,6 +18,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.keygate.contracts.Topics;
+import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
 import dev.keygate.contracts.admin.v1.ProxyKeyEvent;
 import dev.keygate.contracts.admin.v1.ProxyKeyIssued;
 import dev.keygate.contracts.admin.v1.ProxyKeyRevoked;
@@ -440,6 +441,155 @@ class ProxyAbuseIT {
         });
     }
 
+    /**
+     * The isolation property: over a seeded world of tenants, users, provider keys and callers, with keys stored,
+     * replaced and deleted between rounds of concurrent calls, every call the provider receives carries exactly the
+     * key the model says its caller may use, and a call that may use none is refused without being forwarded.
+     */
+    @Test
+    void noForwardedCallEverCarriesAKeyItsCallerMayNotUse() throws Exception {
+        long seed = Long.getLong("keygate.isolation.seed", 8L);
+        int rounds = Integer.getInteger("keygate.isolation.rounds", 12);
+        int perRound = 50;
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        IsolationModel model = new IsolationModel(seed);
+        servers.storedKeys.putAll(model.keys);
+        SECRETS.addAll(model.keys.values());
+        Map<IsolationModel.Caller, String> credentials = new LinkedHashMap<>();
+        List<UUID> keyIds = new ArrayList<>();
+        for (IsolationModel.Caller caller : model.callers) {
+            if (caller.proxyKey() == null) {
+                String token = servers.token(AbuseServers.REALM, false, caller.tenant(), caller.user(), "keygate-api",
+                        Instant.now().plusSeconds(3600));
+                SECRETS.add(token);
+                credentials.put(caller, token);
+            }
+            else {
+                SECRETS.add(caller.proxyKey());
+                Key key = new Key(UUID.randomUUID(), caller.proxyKey());
+                publishIssued(key, caller.tenant(), caller.user(), List.copyOf(caller.scope()), null, null);
+                keyIds.add(key.id());
+                credentials.put(caller, caller.proxyKey());
+            }
+        }
+        await().atMost(PATIENCE).until(() -> keyIds.stream().allMatch(id -> directory.issued(id.toString()).isPresent()));
+        log.info("Isolation property with seed {} (-Dkeygate.isolation.seed={} replays it): {} tenants, {} callers, "
+                + "{} stored keys", seed, seed, model.tenants.size(), model.callers.size(), model.keys.size());
+
+        java.util.concurrent.atomic.AtomicInteger sequence = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Queue<String> breaches = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        int calls = 0;
+        int forwarded = 0;
+        int mutations = 0;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < rounds && System.nanoTime() < deadline; round++) {
+                List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                for (int i = 0; i < perRound; i++) {
+                    IsolationModel.Caller caller = model.callers.get(model.random.nextInt(model.callers.size()));
+                    String provider = IsolationModel.PROVIDERS.get(model.random.nextInt(IsolationModel.PROVIDERS.size()));
+                    boolean ownHeader = model.random.nextBoolean();
+                    String expected = model.expectedKey(caller, provider);
+                    results.add(pool.submit(() -> {
+                        String verdict = isolationVerdict(caller, credentials.get(caller), provider, ownHeader,
+                                expected, sequence.incrementAndGet(), model);
+                        if (verdict != null && !verdict.equals("forwarded")) {
+                            breaches.add(verdict);
+                        }
+                        return "forwarded".equals(verdict);
+                    }));
+                }
+                for (java.util.concurrent.Future<Boolean> result : results) {
+                    calls++;
+                    forwarded += result.get() ? 1 : 0;
+                }
+                for (int m = 1 + model.random.nextInt(3); m > 0; m--) {
+                    mutations++;
+                    String[] change = model.mutate();
+                    String slot = change[1] == null ? AbuseServers.orgKeySlot(change[0], change[2])
+                            : AbuseServers.userKeySlot(change[0], change[1], change[2]);
+                    if (model.keys.containsKey(slot)) {
+                        SECRETS.add(model.keys.get(slot));
+                        servers.storedKeys.put(slot, model.keys.get(slot));
+                    }
+                    else {
+                        servers.storedKeys.remove(slot);
+                    }
+                    ProviderKeyChanged changed = new ProviderKeyChanged(UUID.randomUUID(), ProviderKeyChanged.TYPE, 0,
+                            Instant.now(), change[0], change[1], change[2], change[3]);
+                    publish(Topics.ADMIN_PROVIDER_KEYS, ProviderKeyChanged.key(change[0], change[1], change[2]),
+                            JSON.writeValueAsString(changed));
+                    awaitConverged(model, credentials, change[0], change[1], change[2], sequence);
+                }
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+        log.info("Isolation property with seed {}: {} calls ({} forwarded, {} refused), {} key changes, {} breaches",
+                seed, calls, forwarded, calls - forwarded, mutations, breaches.size());
+        assertThat(breaches).as("isolation seed %d", seed).isEmpty();
+        assertThat(calls).isGreaterThanOrEqualTo(perRound * 2);
+        assertThat(forwarded).as("the property was exercised on forwarded calls").isPositive();
+        assertThat(calls - forwarded).as("and on refused ones").isPositive();
+    }
+
+    /**
+     * Makes one call and checks it against the model: {@code "forwarded"} when the provider got exactly the expected
+     * key, {@code null} when it was refused as the model says, else a description of the breach.
+     */
+    private String isolationVerdict(IsolationModel.Caller caller, String credential, String provider,
+                                    boolean ownHeader, String expected, int n, IsolationModel model) {
+        String path = (provider.equals("brave") ? "/api/proxy/tools/brave" : "/api/proxy/" + provider) + "/v1/iso/" + n;
+        String header = ownHeader && caller.proxyKey() != null ? credentialHeader(provider) : "authorization";
+        Map<String, String> headers = Map.of(header, header.equals("authorization") ? "Bearer " + credential : credential);
+        RawHttp.Answer answer = RawHttp.exchange(port, RawHttp.request("GET", path, headers, null), PATIENCE);
+        List<AbuseServers.Received> received = servers.providerRequests.stream()
+                .filter(request -> request.uri().endsWith("/iso/" + n)).toList();
+        int status = expected != null ? 200 : caller.mayUse(provider) ? 400 : 403;
+        if (answer.status() != status || received.size() != (expected != null ? 1 : 0)) {
+            return caller + " calling " + provider + ": expected " + status + " and " + (expected == null ? "nothing"
+                    : "one call") + " forwarded, got " + answer.status() + " and " + received.size() + " forwarded"
+                    + received.stream().map(request -> " carrying " + model.ownerOf(keyIn(request, provider))).toList();
+        }
+        if (expected == null) {
+            return null;
+        }
+        String sent = keyIn(received.get(0), provider);
+        if (!expected.equals(sent)) {
+            return caller + " calling " + provider + " was forwarded with the key of " + model.ownerOf(sent)
+                    + " instead of " + model.ownerOf(expected);
+        }
+        return "forwarded";
+    }
+
+    private void awaitConverged(IsolationModel model, Map<IsolationModel.Caller, String> credentials, String tenant,
+                                String user, String provider, java.util.concurrent.atomic.AtomicInteger sequence) {
+        model.callers.stream()
+                .filter(caller -> caller.proxyKey() == null && caller.tenant().equals(tenant)
+                        && (user == null || caller.user().equals(user)))
+                .forEach(caller -> await().atMost(PATIENCE).until(() -> {
+                    String verdict = isolationVerdict(caller, credentials.get(caller), provider, false,
+                            model.expectedKey(caller, provider), sequence.incrementAndGet(), model);
+                    return verdict == null || verdict.equals("forwarded");
+                }));
+    }
+
+    private static String credentialHeader(String provider) {
+        return switch (provider) {
+            case "anthropic" -> "x-api-key";
+            case "gemini" -> "x-goog-api-key";
+            case "brave" -> "x-subscription-token";
+            default -> "authorization";
+        };
+    }
+
+    /** The provider key a forwarded request carries in the provider's own header. */
+    private static String keyIn(AbuseServers.Received request, String provider) {
+        String value = request.headers().get(credentialHeader(provider));
+        return value != null && value.startsWith("Bearer ") ? value.substring(7) : value;
+    }
+
     // --- helpers shared with the fuzzing and isolation tests -----------------------------------------------------
 
     RawHttp.Answer call(String path, String credential) {
@@ -489,13 +639,17 @@ class ProxyAbuseIT {
         publish(key.id().toString(), JSON.writerFor(ProxyKeyEvent.class).writeValueAsString(issued));
     }
 
-    static synchronized void publish(String key, String value) {
+    static void publish(String key, String value) {
+        publish(Topics.ADMIN_PROXY_KEYS, key, value);
+    }
+
+    static synchronized void publish(String topic, String key, String value) {
         if (producer == null) {
             producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
                     ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
         }
         try {
-            producer.send(new ProducerRecord<>(Topics.ADMIN_PROXY_KEYS, key, value)).get();
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
         catch (Exception ex) {
             throw new IllegalStateException(ex);
