@@ -503,6 +503,7 @@ class ProxyAbuseIT {
                     calls++;
                     forwarded += result.get() ? 1 : 0;
                 }
+                assertThat(breaches).as("isolation seed %d, round %d", seed, round).isEmpty();
                 for (int m = 1 + model.random.nextInt(3); m > 0; m--) {
                     mutations++;
                     String[] change = model.mutate();
@@ -568,11 +569,9 @@ class ProxyAbuseIT {
         model.callers.stream()
                 .filter(caller -> caller.proxyKey() == null && caller.tenant().equals(tenant)
                         && (user == null || caller.user().equals(user)))
-                .forEach(caller -> await().atMost(PATIENCE).until(() -> {
-                    String verdict = isolationVerdict(caller, credentials.get(caller), provider, false,
-                            model.expectedKey(caller, provider), sequence.incrementAndGet(), model);
-                    return verdict == null || verdict.equals("forwarded");
-                }));
+                .forEach(caller -> await().atMost(PATIENCE).untilAsserted(() -> assertThat(isolationVerdict(caller,
+                        credentials.get(caller), provider, false, model.expectedKey(caller, provider),
+                        sequence.incrementAndGet(), model)).as("after a key change").isIn(null, "forwarded")));
     }
 
     private static String credentialHeader(String provider) {

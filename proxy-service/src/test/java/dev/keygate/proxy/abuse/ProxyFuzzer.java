@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import dev.keygate.testkit.JsonFuzz;
+
 /**
  * Raw HTTP/1.1 requests for the proxy, generated from one seed so that a failing run can be replayed exactly: each
  * starts as a plausible provider call and has one aspect broken (its category): path, method, headers, CRLF and
@@ -46,10 +48,12 @@ final class ProxyFuzzer {
             "anthropic-version: 1900-01-01", "Cookie: session=abc", "Proxy-Authorization: Basic Zm9vOmJhcg=="};
 
     private final Random random;
+    private final JsonFuzz json;
     private final Material material;
 
     ProxyFuzzer(long seed, Material material) {
         this.random = new Random(seed);
+        this.json = new JsonFuzz(random);
         this.material = material;
     }
 
@@ -204,23 +208,11 @@ final class ProxyFuzzer {
         return path + queries[random.nextInt(queries.length)];
     }
 
+    /** Sometimes a chat-shaped object with fuzzed fields, else any JSON-ish value. */
     private String jsonish(int depth) {
-        int pick = random.nextInt(depth > 4 ? 6 : 12);
-        return switch (pick) {
-            case 0 -> "null";
-            case 1 -> Long.toString(random.nextLong());
-            case 2 -> random.nextBoolean() ? "1e999999" : "-0.0e-0";
-            case 3 -> "\"" + printable(random.nextInt(50)).replace("\\", "").replace("\"", "") + "\"";
-            case 4 -> "\"\\ud800\\u0000\"";
-            case 5 -> random.nextBoolean() ? "true" : "tru";
-            case 6 -> "[".repeat(1 + random.nextInt(3_000));
-            case 7 -> "{\"model\":" + jsonish(depth + 1) + ",\"stream\":" + jsonish(depth + 1) + ",\"messages\":"
-                    + jsonish(depth + 1) + ",\"model\":\"dup\"}";
-            case 8 -> "{\"max_tokens\":" + jsonish(depth + 1) + ",\"stream_options\":" + jsonish(depth + 1) + "}";
-            case 9 -> "[" + jsonish(depth + 1) + "," + jsonish(depth + 1) + "]";
-            case 10 -> "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[]" + (random.nextBoolean() ? "}" : "");
-            default -> "{" + "\"" + token(5) + "\":" + jsonish(depth + 1) + "}";
-        };
+        return depth == 0 && random.nextBoolean()
+                ? json.object(List.of("model", "stream", "messages", "max_tokens", "stream_options", "contents"))
+                : json.value(depth);
     }
 
     private byte[] invalidUtf8() {
