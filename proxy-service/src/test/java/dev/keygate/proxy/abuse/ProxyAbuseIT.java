@@ -27,10 +27,6 @@ import dev.keygate.proxy.clientauth.TestCallers;
 import dev.keygate.testkit.LocalPki;
 import dev.keygate.testkit.ServiceCertificate;
 import dev.keygate.testkit.TestKafka;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +74,6 @@ class ProxyAbuseIT {
             "e2b", "e2b-abuse-" + hex(12), "exa", "exa-abuse-" + hex(12));
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyAbuseIT.class);
     static AbuseServers servers;
-    private static KafkaProducer<String, String> producer;
     /** Every credential the test created: none may ever appear in an answer. */
     static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
 
@@ -114,9 +109,6 @@ class ProxyAbuseIT {
 
     @AfterAll
     static void stop() {
-        if (producer != null) {
-            producer.close();
-        }
         servers.close();
     }
 
@@ -642,17 +634,8 @@ class ProxyAbuseIT {
         publish(Topics.ADMIN_PROXY_KEYS, key, value);
     }
 
-    static synchronized void publish(String topic, String key, String value) {
-        if (producer == null) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
-        }
-        try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get();
-        }
-        catch (Exception ex) {
-            throw new IllegalStateException(ex);
-        }
+    static void publish(String topic, String key, String value) {
+        TestKafka.publish(topic, key, value);
     }
 
     static String hex(int bytes) {
