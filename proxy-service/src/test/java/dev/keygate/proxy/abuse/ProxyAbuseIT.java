@@ -9,13 +9,23 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.admin.v1.ProviderKeyChanged;
@@ -30,6 +40,8 @@ import dev.keygate.testkit.TestKafka;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -72,7 +84,7 @@ class ProxyAbuseIT {
     static final Map<String, String> ORG_KEYS = Map.of("openai", OPENAI_KEY, "brave", BRAVE_KEY,
             "anthropic", "sk-ant-abuse-" + hex(12), "gemini", "AIza-abuse-" + hex(12), "xai", "xai-abuse-" + hex(12),
             "e2b", "e2b-abuse-" + hex(12), "exa", "exa-abuse-" + hex(12));
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ProxyAbuseIT.class);
+    private static final Logger log = LoggerFactory.getLogger(ProxyAbuseIT.class);
     static AbuseServers servers;
     /** Every credential the test created: none may ever appear in an answer. */
     static final Set<String> SECRETS = ConcurrentHashMap.newKeySet();
@@ -263,10 +275,10 @@ class ProxyAbuseIT {
                 soon));
         refused.put("another audience", servers.token(AbuseServers.REALM, false, TENANT, "carol", "account", soon));
         String[] parts = valid.split("\\.");
-        refused.put("alg none", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+        refused.put("alg none", Base64.getUrlEncoder().withoutPadding().encodeToString(
                 "{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8)) + "." + parts[1] + ".");
-        refused.put("payload swapped", parts[0] + "." + java.util.Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(new String(java.util.Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
+        refused.put("payload swapped", parts[0] + "." + Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8)
                         .replace("\"" + TENANT + "\"", "\"globex\"").getBytes(StandardCharsets.UTF_8)) + "." + parts[2]);
         refused.put("not a token", "eyJhbGciOiJSUzI1NiJ9.garbage.garbage");
         refused.values().forEach(SECRETS::add);
@@ -357,13 +369,13 @@ class ProxyAbuseIT {
         log.info("Fuzzing the proxy with seed {} (-Dkeygate.fuzz.seed={} replays it): {} requests, at most {}", seed,
                 seed, count, budget);
 
-        Map<String, java.util.concurrent.atomic.AtomicInteger> tried = new java.util.TreeMap<>();
-        ProxyFuzzer.CATEGORIES.forEach(category -> tried.put(category, new java.util.concurrent.atomic.AtomicInteger()));
-        Map<Integer, java.util.concurrent.atomic.AtomicInteger> statuses = new ConcurrentHashMap<>();
-        java.util.Queue<String> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Map<String, AtomicInteger> tried = new TreeMap<>();
+        ProxyFuzzer.CATEGORIES.forEach(category -> tried.put(category, new AtomicInteger()));
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        Queue<String> failures = new ConcurrentLinkedQueue<>();
         long started = System.nanoTime();
         long deadline = started + budget.toNanos();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         for (ProxyFuzzer.Input input : inputs) {
             pool.submit(() -> {
                 if (System.nanoTime() > deadline) {
@@ -371,7 +383,7 @@ class ProxyAbuseIT {
                 }
                 RawHttp.Answer answer = RawHttp.exchange(port, input.bytes(), Duration.ofSeconds(10));
                 tried.get(input.category()).incrementAndGet();
-                statuses.computeIfAbsent(answer.status(), any -> new java.util.concurrent.atomic.AtomicInteger())
+                statuses.computeIfAbsent(answer.status(), any -> new AtomicInteger())
                         .incrementAndGet();
                 String problem = fuzzVerdict(answer);
                 if (problem != null) {
@@ -381,10 +393,10 @@ class ProxyAbuseIT {
             });
         }
         pool.shutdown();
-        assertThat(pool.awaitTermination(budget.toSeconds() + 60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-        int total = tried.values().stream().mapToInt(java.util.concurrent.atomic.AtomicInteger::get).sum();
+        assertThat(pool.awaitTermination(budget.toSeconds() + 60, TimeUnit.SECONDS)).isTrue();
+        int total = tried.values().stream().mapToInt(AtomicInteger::get).sum();
         log.info("Fuzzing seed {}: {} requests in {} ms; per category {}; answers by status (-1 = closed unanswered) {}",
-                seed, total, (System.nanoTime() - started) / 1_000_000, tried, new java.util.TreeMap<>(statuses));
+                seed, total, (System.nanoTime() - started) / 1_000_000, tried, new TreeMap<>(statuses));
 
         assertThat(failures).as("fuzzing seed %d", seed).isEmpty();
         assertThat(total).as("most inputs ran within the time budget").isGreaterThanOrEqualTo(count / 4);
@@ -418,7 +430,7 @@ class ProxyAbuseIT {
 
     /** Every request the provider got carries acme's key in the provider's header, and no caller credential. */
     private void assertOnlyOrganisationKeysReachedTheProvider() {
-        Set<String> allowed = new java.util.HashSet<>(ORG_KEYS.values());
+        Set<String> allowed = new HashSet<>(ORG_KEYS.values());
         ORG_KEYS.values().forEach(key -> allowed.add("Bearer " + key));
         assertThat(servers.providerRequests).isNotEmpty().allSatisfy(received -> {
             for (String header : List.of("authorization", "x-api-key", "x-goog-api-key", "x-subscription-token")) {
@@ -468,15 +480,15 @@ class ProxyAbuseIT {
         log.info("Isolation property with seed {} (-Dkeygate.isolation.seed={} replays it): {} tenants, {} callers, "
                 + "{} stored keys", seed, seed, model.tenants.size(), model.callers.size(), model.keys.size());
 
-        java.util.concurrent.atomic.AtomicInteger sequence = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.Queue<String> breaches = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        AtomicInteger sequence = new AtomicInteger();
+        Queue<String> breaches = new ConcurrentLinkedQueue<>();
         int calls = 0;
         int forwarded = 0;
         int mutations = 0;
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             for (int round = 0; round < rounds && System.nanoTime() < deadline; round++) {
-                List<java.util.concurrent.Future<Boolean>> results = new ArrayList<>();
+                List<Future<Boolean>> results = new ArrayList<>();
                 for (int i = 0; i < perRound; i++) {
                     IsolationModel.Caller caller = model.callers.get(model.random.nextInt(model.callers.size()));
                     String provider = IsolationModel.PROVIDERS.get(model.random.nextInt(IsolationModel.PROVIDERS.size()));
@@ -491,7 +503,7 @@ class ProxyAbuseIT {
                         return "forwarded".equals(verdict);
                     }));
                 }
-                for (java.util.concurrent.Future<Boolean> result : results) {
+                for (Future<Boolean> result : results) {
                     calls++;
                     forwarded += result.get() ? 1 : 0;
                 }
@@ -557,7 +569,7 @@ class ProxyAbuseIT {
     }
 
     private void awaitConverged(IsolationModel model, Map<IsolationModel.Caller, String> credentials, String tenant,
-                                String user, String provider, java.util.concurrent.atomic.AtomicInteger sequence) {
+                                String user, String provider, AtomicInteger sequence) {
         model.callers.stream()
                 .filter(caller -> caller.proxyKey() == null && caller.tenant().equals(tenant)
                         && (user == null || caller.user().equals(user)))
