@@ -42,9 +42,10 @@ class AdminJsonFuzzIT extends SignedInApiTest {
         String provider = "fz-" + UUID.randomUUID().toString().substring(0, 8);
         assertThat(call("POST", "/api/v1/providers", "pat", "{\"name\":\"" + provider
                 + "\",\"base_url\":\"https://10.20.30.42/v1\"}").statusCode()).isEqualTo(201);
-        String policy = json(call("POST", "/api/v1/quota-policies", "pat",
-                "{\"scope\":\"tenant\",\"requests_per_minute\":100000}")).get("id").asString();
         String proxyKey = json(call("POST", "/api/v1/proxy-keys", "pat", "{\"name\":\"fuzz\"}")).get("id").asString();
+        // On the fuzz's own proxy key: a tenant policy would take acme's one tenant-policy slot from other tests.
+        String policy = json(call("POST", "/api/v1/quota-policies", "pat", "{\"scope\":\"proxy-key\",\"subject\":\""
+                + proxyKey + "\",\"requests_per_minute\":100000}")).get("id").asString();
         List<String> quota = List.of("scope", "subject", "requests_per_minute", "requests_per_day", "tokens_per_day",
                 "tokens_per_month", "budget_usd", "budget_period", "mode", "enforcement", "tier");
         List<String> storeKey = List.of("api_key", "key", "label", "priority", "validate");
