@@ -1,5 +1,12 @@
 package dev.keygate.testkit;
 
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
 /**
@@ -9,6 +16,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 public final class TestKafka {
 
     private static EmbeddedKafkaKraftBroker broker;
+    private static KafkaProducer<String, String> producer;
 
     private TestKafka() {
     }
@@ -23,5 +31,20 @@ public final class TestKafka {
             broker = started;
         }
         return broker.getBrokersAsString();
+    }
+
+    /** Sends one record as a service's outbox relay would, and waits until the broker has it. */
+    public static synchronized void publish(String topic, String key, String value) {
+        if (producer == null) {
+            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
+                    ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+            Runtime.getRuntime().addShutdownHook(new Thread(producer::close, "test-kafka-producer-stop"));
+        }
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        }
+        catch (Exception ex) {
+            throw new IllegalStateException("could not publish to " + topic, ex);
+        }
     }
 }

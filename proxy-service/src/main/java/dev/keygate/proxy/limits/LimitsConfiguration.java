@@ -15,6 +15,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.codec.ServerCodecConfigurer;
@@ -43,6 +44,16 @@ class LimitsConfiguration {
         long every = properties.sweepInterval().toMillis();
         return Schedulers.single().schedulePeriodically(limiter::sweep, every, every,
                 java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Bounds how long a client may take to send its request body. Reactor Netty waits forever by default, so a
+     * caller that sent headers and then stalled held its connection (and, with a valid key, an upstream call) open
+     * until the provider's response timeout; the abuse suite's slow-loris test caught it.
+     */
+    @Bean
+    NettyServerCustomizer bodyReadTimeouts(LimitsProperties properties) {
+        return server -> server.readTimeout(properties.bodyReadTimeout()).requestTimeout(properties.maxBodyReadTime());
     }
 
     @Bean

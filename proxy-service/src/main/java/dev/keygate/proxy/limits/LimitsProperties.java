@@ -19,6 +19,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxInFlightPerKey calls one proxy key may have in progress at once; 0 turns the cap off
  * @param maxInFlightPerUser calls one user (all their keys and tokens together) may have in progress; 0 turns it off
  * @param maxRequestBody the largest request body the proxy forwards; larger ones are refused with 413
+ * @param bodyReadTimeout the longest pause between two reads of a request body, and
+ * @param maxBodyReadTime the longest time reading one request body may take: a client that sends its headers and then
+ *                        trickles or stops its body (slow loris) is answered 408 and its connection closed instead of
+ *                        holding a connection and an upstream call open (docs/reliability-abuse.md)
  * @param sweepInterval how often counters of past windows are dropped from memory
  * @param cors browser origins allowed per tenant id
  */
@@ -28,6 +32,8 @@ public record LimitsProperties(@Valid @NotNull @DefaultValue Ip ip,
                                @Min(0) @DefaultValue("64") int maxInFlightPerKey,
                                @Min(0) @DefaultValue("128") int maxInFlightPerUser,
                                @NotNull @DefaultValue("10MB") DataSize maxRequestBody,
+                               @NotNull @DefaultValue("30s") Duration bodyReadTimeout,
+                               @NotNull @DefaultValue("5m") Duration maxBodyReadTime,
                                @NotNull @DefaultValue("30s") Duration sweepInterval,
                                @Valid @NotNull @DefaultValue Cors cors) {
 

@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 import dev.keygate.proxy.system.ProxyProblems;
+import io.netty.handler.timeout.ReadTimeoutException;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -100,6 +101,13 @@ class LimitsWebFilter implements WebFilter, Ordered {
                 .onErrorResume(error -> RequestBodyTooLargeException.in(error) != null
                                 && !exchange.getResponse().isCommitted(),
                         error -> write(exchange, problems.respond(ProxyProblems.payloadTooLarge(maxBytes))))
+                // Reactor Netty's body read timeouts (LimitsConfiguration) surface as raw Netty exceptions, which
+                // the default handler answered as a 500 with Spring's error JSON. Upstream timeouts never get here
+                // raw: ProxyHandler maps them to 504 before.
+                .onErrorResume(error -> bodyTimedOut(error) && !exchange.getResponse().isCommitted(),
+                        error -> write(exchange, problems.respond(ProxyProblems.requestBodyTimeout(
+                                properties.bodyReadTimeout(), properties.maxBodyReadTime()),
+                                headers -> headers.set(HttpHeaders.CONNECTION, "close"))))
                 .doFinally(signal -> {
                     // Only the proxy's own refusal of a credential counts; a provider's 401 is about its key.
                     HttpStatusCode status = exchange.getResponse().getStatusCode();
@@ -133,6 +141,17 @@ class LimitsWebFilter implements WebFilter, Ordered {
         headers.set("X-Content-Type-Options", "nosniff");
         exchange.getResponse().setStatusCode(HttpStatus.NO_CONTENT);
         return exchange.getResponse().setComplete();
+    }
+
+    private static boolean bodyTimedOut(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            // Reactor Netty's RequestTimeoutException (max-body-read-time) is package-private: known by name.
+            if (cause instanceof ReadTimeoutException
+                    || cause.getClass().getName().equals("reactor.netty.http.server.RequestTimeoutException")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Mono<Void> write(ServerWebExchange exchange, Mono<ServerResponse> response) {

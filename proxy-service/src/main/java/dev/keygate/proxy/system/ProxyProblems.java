@@ -2,6 +2,7 @@ package dev.keygate.proxy.system;
 
 import java.net.URI;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -12,7 +13,11 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
+import org.springframework.http.codec.HttpMessageWriter;
+import org.springframework.web.reactive.function.server.HandlerStrategies;
 import org.springframework.web.reactive.function.server.ServerResponse;
+import org.springframework.web.reactive.result.view.ViewResolver;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import reactor.util.context.ContextView;
 
@@ -82,6 +87,28 @@ public class ProxyProblems {
                     .bodyValue(body);
         });
     }
+
+    /**
+     * Writes a problem straight to an exchange, for refusals made before any handler runs (security's firewall and
+     * entry point), with the same body and headers as {@link #respond(ProxyProblem)}.
+     */
+    public Mono<Void> write(ServerWebExchange exchange, ProxyProblem problem) {
+        return respond(problem).flatMap(response -> response.writeTo(exchange, WRITERS));
+    }
+
+    private static final ServerResponse.Context WRITERS = new ServerResponse.Context() {
+        private final HandlerStrategies strategies = HandlerStrategies.withDefaults();
+
+        @Override
+        public List<HttpMessageWriter<?>> messageWriters() {
+            return strategies.messageWriters();
+        }
+
+        @Override
+        public List<ViewResolver> viewResolvers() {
+            return List.of();
+        }
+    };
 
     /** The served exchange's trace id (its observation is in the Reactor context), else the current span's. */
     private String traceId(ContextView context) {
@@ -163,6 +190,40 @@ public class ProxyProblems {
         // Seed 000: a missing key is "400 API key not configured".
         return new ProxyProblem(HttpStatus.BAD_REQUEST, "api-key-not-configured", "API key not configured", detail,
                 "invalid_request_error", "api_key_not_configured");
+    }
+
+    /** A request Spring Security's firewall refused before any route saw it (see SecurityConfiguration). */
+    public static ProxyProblem requestRejected() {
+        return new ProxyProblem(HttpStatus.BAD_REQUEST, "request-rejected", "Request rejected", "The request was "
+                + "refused before routing: its path or headers contain what the proxy never forwards (dot segments, "
+                + "encoded dots, slashes or percent signs, backslashes, double slashes, semicolons, control characters). "
+                + "Send the provider's own path, like /api/proxy/openai/v1/chat/completions.",
+                "invalid_request_error", "request_rejected");
+    }
+
+    /** A client that sent its headers and then stalled or trickled its body (slow loris). */
+    public static ProxyProblem requestBodyTimeout(java.time.Duration pause, java.time.Duration total) {
+        return new ProxyProblem(HttpStatus.REQUEST_TIMEOUT, "request-body-timeout", "Request body too slow",
+                "The request body stopped arriving: send it whole and without pauses (at most " + pause.toSeconds()
+                        + " s between reads and " + total.toSeconds() + " s in all), or send a smaller body.",
+                "invalid_request_error", "request_timeout");
+    }
+
+    /** A request WebFlux itself refused on a route (a method it does not take, an unreadable body). */
+    public static ProxyProblem requestNotSupported(org.springframework.http.HttpStatusCode status) {
+        HttpStatus known = HttpStatus.resolve(status.value());
+        return new ProxyProblem(known == null ? HttpStatus.BAD_REQUEST : known, "request-not-supported",
+                "Request not supported", "This route does not take this request (" + status.value() + "): the "
+                + "provider routes forward what the provider's SDK sends, seed 001's envelope route takes POST with a "
+                + "JSON body {\"proxy_key\", \"provider\", \"body\"}.", "invalid_request_error", "request_not_supported");
+    }
+
+    /** Any path outside the proxy's routes (they are closed by Spring Security, see SecurityConfiguration). */
+    public static ProxyProblem noSuchRoute() {
+        return new ProxyProblem(HttpStatus.NOT_FOUND, "no-such-route", "No such route", "The proxy serves "
+                + "/api/proxy/{provider}/..., /api/proxy/tools/{tool}/..., seed 001's /proxy/{provider}/..., /health, "
+                + "/api/rate-limit-status, /api/analytics-query and /actuator/health; call one of those.",
+                "invalid_request_error", "no_such_route");
     }
 
     public static ProxyProblem badPath(String detail) {

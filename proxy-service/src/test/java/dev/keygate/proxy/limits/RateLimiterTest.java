@@ -307,7 +307,7 @@ class RateLimiterTest {
     private RateLimiter limiter(int ipRequests, int failedAuthentications, int perKey, int perUser) {
         LimitsProperties properties = new LimitsProperties(
                 new LimitsProperties.Ip(ipRequests, Duration.ofSeconds(60), failedAuthentications), perKey, perUser,
-                DataSize.ofMegabytes(10), Duration.ofSeconds(30),
+                DataSize.ofMegabytes(10), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(30),
                 new LimitsProperties.Cors(Map.of(), Duration.ofMinutes(10)));
         return new RateLimiter(properties, policies, keys, clock, meters);
     }

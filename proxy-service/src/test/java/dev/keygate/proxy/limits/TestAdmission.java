@@ -20,7 +20,7 @@ public final class TestAdmission {
 
     public static CallAdmission admission(ProxyKeyDirectory keys) {
         LimitsProperties properties = new LimitsProperties(new LimitsProperties.Ip(1200, Duration.ofSeconds(60), 30),
-                64, 128, DataSize.ofMegabytes(10), Duration.ofSeconds(30),
+                64, 128, DataSize.ofMegabytes(10), Duration.ofSeconds(30), Duration.ofMinutes(5), Duration.ofSeconds(30),
                 new LimitsProperties.Cors(Map.of(), Duration.ofMinutes(10)));
         RateLimiter limiter = new RateLimiter(properties, new QuotaPolicies(), keys, Clock.systemUTC(),
                 new SimpleMeterRegistry());
