@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 
 import dev.keygate.testkit.FakeLlmProvider;
@@ -55,7 +56,8 @@ final class FaultStack implements AutoCloseable {
         Path work = Path.of("target", "reliability").toAbsolutePath();
         deleteRecursively(work);
         Files.createDirectories(work);
-        TestKeycloak keycloak = TestKeycloak.shared();
+        // Keycloak (the JVM's shared one) starts while PostgreSQL, the PKI and the broker do, unless it already runs.
+        CompletableFuture<TestKeycloak> keycloakStarting = TestKeycloak.startAsync();
         LocalPostgres postgres = LocalPostgres.shared();
         FakeLlmProvider provider = FakeLlmProvider.start();
         LocalPki pki = LocalPki.open(work.resolve("pki"), "Keygate Reliability CA");
@@ -69,6 +71,8 @@ final class FaultStack implements AutoCloseable {
         Files.writeString(masterKeys, "1=" + Base64.getEncoder().encodeToString(masterKey) + "\n");
 
         int[] free = RunningStack.freePorts(8);
+        KafkaBrokerProcess kafka = startKafka(work, free[0], free[1]);
+        TestKeycloak keycloak = keycloakStarting.join();
         StackPorts ports = new StackPorts(postgres.port(), free[0], free[1], keycloak.port(), free[2], provider.port(),
                 free[3], free[4], free[5], free[6], free[7]);
         StackWiring wiring = new StackWiring(ports, postgres.database("relkeyvault", false),
@@ -76,9 +80,9 @@ final class FaultStack implements AutoCloseable {
                 "127.0.0.1:" + ports.kafka(), keycloak.issuerUri(), keycloak.adminClientSecret(), masterKeys,
                 certificates, provider.baseUrl(), provider.baseUrl());
         FaultStack stack = new FaultStack(work, wiring, keycloak, provider);
+        stack.kafka = kafka;
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fault-stack-stop"));
         stack.environments.putAll(environments(stack));
-        stack.startKafka();
         for (KeygateService service : KeygateService.values()) {
             stack.launch(service);
         }
@@ -139,10 +143,20 @@ final class FaultStack implements AutoCloseable {
 
     /** Starts the broker on the same ports and data directory (formatted on first start only); ready on return. */
     void startKafka() {
-        String classpath = kafkaClasspath();
-        kafka = KafkaBrokerProcess.start(work.resolve("kafka"), wiring.ports().kafka(), wiring.ports().kafkaController(),
-                classpath, logFile("kafka"));
-        kafka.awaitReady(Duration.ofSeconds(120));
+        kafka = startKafka(work, wiring.ports().kafka(), wiring.ports().kafkaController());
+    }
+
+    private static KafkaBrokerProcess startKafka(Path work, int port, int controllerPort) {
+        KafkaBrokerProcess broker = KafkaBrokerProcess.start(work.resolve("kafka"), port, controllerPort,
+                kafkaClasspath(), work.resolve("logs").resolve("kafka.log"));
+        try {
+            broker.awaitReady(Duration.ofSeconds(120));
+        }
+        catch (RuntimeException ex) {
+            broker.stop();
+            throw ex;
+        }
+        return broker;
     }
 
     void stopKafka() {
