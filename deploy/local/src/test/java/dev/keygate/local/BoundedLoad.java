@@ -40,19 +40,20 @@ final class BoundedLoad implements AutoCloseable {
     private final String proxyKey;
     private final Duration pause;
     private final BiConsumer<String, String> answers;
-    private volatile String phase = "start";
+    private volatile String phase;
 
-    private BoundedLoad(URI chat, String proxyKey, Duration pause, BiConsumer<String, String> answers) {
+    private BoundedLoad(String phase, URI chat, String proxyKey, Duration pause, BiConsumer<String, String> answers) {
+        this.phase = phase;
         this.chat = chat;
         this.proxyKey = proxyKey;
         this.pause = pause;
         this.answers = answers;
     }
 
-    /** Starts {@code clients} threads, each pausing {@code pause} between its calls. */
-    static BoundedLoad start(URI chat, String proxyKey, int clients, Duration pause,
+    /** Starts {@code clients} threads in {@code phase}, each pausing {@code pause} between its calls. */
+    static BoundedLoad start(String phase, URI chat, String proxyKey, int clients, Duration pause,
                              BiConsumer<String, String> answers) {
-        BoundedLoad load = new BoundedLoad(chat, proxyKey, pause, answers);
+        BoundedLoad load = new BoundedLoad(phase, chat, proxyKey, pause, answers);
         for (int i = 0; i < clients; i++) {
             int client = i;
             Thread thread = new Thread(() -> load.run(client), "reliability-client-" + i);

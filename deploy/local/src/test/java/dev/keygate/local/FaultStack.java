@@ -26,9 +26,9 @@ import dev.keygate.testkit.TestKeycloak;
 
 /**
  * A whole stack of its own for the fault suite, whose parts the suite may stop, kill and start again: a standalone
- * Kafka KRaft broker as a child JVM ({@link KafkaBrokerProcess}, data kept across restarts), the four services as
- * child processes, a fake provider, databases and a PKI of its own. Only PostgreSQL and Keycloak are the JVM's shared
- * servers, with databases and a replication slot no other stack uses, so {@link RunningStack} may run beside it.
+ * Kafka KRaft broker as a child JVM ({@link KafkaBrokerProcess}), a PostgreSQL server (both keep their data across
+ * restarts, on the same ports), the four services as child processes, a fake provider and a PKI of its own. Only
+ * Keycloak is the JVM's shared server, so {@link RunningStack} may run beside it.
  * Everything lives under {@code target/reliability}, emptied at start; logs are appended across restarts.
  */
 final class FaultStack implements AutoCloseable {
@@ -43,6 +43,8 @@ final class FaultStack implements AutoCloseable {
     private final Map<KeygateService, ServiceProcess> services =
             Collections.synchronizedMap(new EnumMap<>(KeygateService.class));
     private volatile KafkaBrokerProcess kafka;
+    private volatile LocalPostgres postgres;
+    private boolean closed;
 
     private FaultStack(Path work, StackWiring wiring, TestKeycloak keycloak, FakeLlmProvider provider) {
         this.work = work;
@@ -58,7 +60,8 @@ final class FaultStack implements AutoCloseable {
         Files.createDirectories(work);
         // Keycloak (the JVM's shared one) starts while PostgreSQL, the PKI and the broker do, unless it already runs.
         CompletableFuture<TestKeycloak> keycloakStarting = TestKeycloak.startAsync();
-        LocalPostgres postgres = LocalPostgres.shared();
+        int[] free = RunningStack.freePorts(9);
+        LocalPostgres postgres = LocalPostgres.start(work.resolve("postgres"), free[8]);
         FakeLlmProvider provider = FakeLlmProvider.start();
         LocalPki pki = LocalPki.open(work.resolve("pki"), "Keygate Reliability CA");
         Map<KeygateService, ServiceCertificate> certificates = new EnumMap<>(KeygateService.class);
@@ -70,7 +73,6 @@ final class FaultStack implements AutoCloseable {
         new SecureRandom().nextBytes(masterKey);
         Files.writeString(masterKeys, "1=" + Base64.getEncoder().encodeToString(masterKey) + "\n");
 
-        int[] free = RunningStack.freePorts(8);
         KafkaBrokerProcess kafka = startKafka(work, free[0], free[1]);
         TestKeycloak keycloak = keycloakStarting.join();
         StackPorts ports = new StackPorts(postgres.port(), free[0], free[1], keycloak.port(), free[2], provider.port(),
@@ -81,6 +83,7 @@ final class FaultStack implements AutoCloseable {
                 certificates, provider.baseUrl(), provider.baseUrl());
         FaultStack stack = new FaultStack(work, wiring, keycloak, provider);
         stack.kafka = kafka;
+        stack.postgres = postgres;
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fault-stack-stop"));
         stack.environments.putAll(environments(stack));
         for (KeygateService service : KeygateService.values()) {
@@ -97,8 +100,6 @@ final class FaultStack implements AutoCloseable {
         for (KeygateService service : KeygateService.values()) {
             all.put(service, new HashMap<>(ServiceEnvironment.of(service, stack.wiring)));
         }
-        // Replication slots are per PostgreSQL server, which the shared stack's admin-service also uses.
-        all.get(KeygateService.ADMIN).put("KEYGATE_OUTBOX_SLOT", "keygate_admin_outbox_reliability");
         Map<String, String> proxy = all.get(KeygateService.PROXY);
         for (String upstream : List.of("KEYGATE_PROVIDER_GEMINI_URL", "KEYGATE_PROVIDER_XAI_URL",
                 "KEYGATE_TOOL_BRAVE_URL", "KEYGATE_TOOL_E2B_URL", "KEYGATE_TOOL_EXA_URL")) {
@@ -157,6 +158,12 @@ final class FaultStack implements AutoCloseable {
             throw ex;
         }
         return broker;
+    }
+
+    /** Stops PostgreSQL (pg_ctl stop, fast mode: sessions are ended) and starts it again on the same data and port. */
+    void restartPostgres() {
+        postgres.close();
+        postgres = LocalPostgres.start(work.resolve("postgres"), wiring.ports().postgres());
     }
 
     void stopKafka() {
@@ -224,6 +231,10 @@ final class FaultStack implements AutoCloseable {
     /** Stops the services in reverse start order, then the broker and the provider; safe to call twice. */
     @Override
     public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         List<KeygateService> reverse;
         synchronized (services) {
             reverse = new ArrayList<>(services.keySet());
@@ -233,6 +244,7 @@ final class FaultStack implements AutoCloseable {
         if (kafka != null) {
             kafka.stop();
         }
+        postgres.close();
         provider.close();
     }
 
