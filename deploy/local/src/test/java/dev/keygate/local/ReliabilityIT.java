@@ -116,8 +116,7 @@ class ReliabilityIT {
     @Order(1)
     void kafkaStoppedForAMinuteUnderLoadLosesNoUsageEventAndTheProxyKeepsServing() throws Exception {
         try (BoundedLoad load = load("kafka up")) {
-            long before = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > before + 10);
+            awaitLedgerGrows();
 
             load.phase("kafka down");
             long stopped = System.nanoTime();
@@ -157,8 +156,7 @@ class ReliabilityIT {
     @Order(2)
     void usageServiceKilledMidStreamOfBatchesAndRestartedCountsEveryCallOnce() throws Exception {
         try (BoundedLoad load = load("usage up")) {
-            long before = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > before + 10);
+            awaitLedgerGrows();
 
             load.phase("usage killed");
             stack.kill(KeygateService.USAGE);
@@ -175,8 +173,7 @@ class ReliabilityIT {
             stack.launch(KeygateService.USAGE);
             stack.awaitHealthy(KeygateService.USAGE);
             load.phase("usage restarted");
-            long restarted = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > restarted + 10);
+            awaitLedgerGrows();
             load.close();
             keep(load, "usage");
             report.add(String.format("usage-service: SIGKILL under load, restarted after 8 s; SIGKILL again "
@@ -193,8 +190,7 @@ class ReliabilityIT {
     @Order(3)
     void keyvaultStoppedServesCachedKeysRefusesCacheMissesWith503AndRecoversByItself() throws Exception {
         try (BoundedLoad load = load("keyvault up")) {
-            long before = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > before + 10);
+            awaitLedgerGrows();
 
             load.phase("keyvault down");
             stack.stop(KeygateService.KEYVAULT);
@@ -241,16 +237,14 @@ class ReliabilityIT {
     @Order(4)
     void postgresRestartedUnderAdminAndUsageLosesNothingAndBothRecoverByThemselves() throws Exception {
         try (BoundedLoad load = load("postgres up")) {
-            long before = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > before + 10);
+            awaitLedgerGrows();
 
             load.phase("postgres restarting");
             long restarting = System.nanoTime();
             stack.restartPostgres();
             double restartSeconds = seconds(restarting);
             load.phase("postgres back");
-            long back = ledgerRows();
-            await().atMost(SETTLE).until(() -> ledgerRows() > back + 10);
+            awaitLedgerGrows();
             // admin-service answers again, and its outbox relay (a replication connection) delivers again.
             String created = await().atMost(SETTLE).pollInterval(Duration.ofSeconds(1))
                     .until(() -> createProxyKeyOrNull(token("alice"), "created after the postgres restart"),
@@ -326,6 +320,12 @@ class ReliabilityIT {
         catch (SQLException ex) {
             throw new IllegalStateException(ex);
         }
+    }
+
+    /** Waits until the load's calls reach the ledger again: the whole path works end to end. */
+    private static void awaitLedgerGrows() {
+        long from = ledgerRows();
+        await().atMost(SETTLE).until(() -> ledgerRows() > from + 10);
     }
 
     private static long ledgerRows() {
