@@ -181,6 +181,8 @@ final class FaultStack implements AutoCloseable {
         if (postmaster.isPresent()) {
             postmaster.get().onExit().get(60, TimeUnit.SECONDS);
         }
+        // Releases the embedded server's lock on the data directory (its own stop finds nothing left to stop).
+        postgres.close();
         postgres = LocalPostgres.start(data, wiring.ports().postgres());
         return (System.nanoTime() - started) / 1e9;
     }
