@@ -270,7 +270,7 @@ class ReliabilityIT {
         scanner.scanFiles(Source.SPOOL, stack.spoolDirectory());
         long records = scanTopics();
         long rows = scanDatabases();
-        report.add("secrets: canary provider key, a second user's provider key, 2 proxy keys and every access token "
+        report.add("secrets: canary provider key, a second user's provider key, every proxy key and access token "
                 + "the suite used; " + records + " Kafka records, " + rows + " table rows searched:\n"
                 + scanner.summary() + "  hits: " + scanner.hits().size());
 
