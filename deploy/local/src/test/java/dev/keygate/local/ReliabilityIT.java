@@ -425,11 +425,16 @@ class ReliabilityIT {
         return token;
     }
 
-    private static void storeProviderKey(String accessToken, String apiKey) {
-        HttpResponse<String> stored = send(HttpRequest.newBuilder(stack.admin("/api/v1/me/provider-keys/openai"))
+    private static HttpRequest.Builder adminJson(String method, String path, String accessToken, String json) {
+        return HttpRequest.newBuilder(stack.admin(path))
                 .header("Authorization", "Bearer " + accessToken)
                 .header("Content-Type", "application/json")
-                .PUT(HttpRequest.BodyPublishers.ofString("{\"api_key\":\"" + apiKey + "\"}")));
+                .method(method, HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private static void storeProviderKey(String accessToken, String apiKey) {
+        HttpResponse<String> stored = send(adminJson("PUT", "/api/v1/me/provider-keys/openai", accessToken,
+                "{\"api_key\":\"" + apiKey + "\"}"));
         assertThat(stored.statusCode()).as(stored.body()).isEqualTo(200);
     }
 
@@ -442,10 +447,8 @@ class ReliabilityIT {
 
     /** As {@link #createProxyKey}, or null when admin-service refused (the refusal is scanned as an answer). */
     private static String createProxyKeyOrNull(String accessToken, String name) {
-        HttpResponse<String> created = sendUnscanned(HttpRequest.newBuilder(stack.admin("/api/v1/proxy-keys"))
-                .header("Authorization", "Bearer " + accessToken)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"" + name + "\"}")));
+        HttpResponse<String> created = sendUnscanned(adminJson("POST", "/api/v1/proxy-keys", accessToken,
+                "{\"name\":\"" + name + "\"}"));
         if (created.statusCode() != 201) {
             scanner.scan(Source.RESPONSE, "POST /api/v1/proxy-keys", created.headers().map() + "\n" + created.body());
             log.info("admin-service refused a new proxy key with {}: {}", created.statusCode(), created.body());
