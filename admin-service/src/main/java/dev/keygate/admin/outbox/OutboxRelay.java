@@ -1,10 +1,10 @@
 package dev.keygate.admin.outbox;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -23,23 +23,25 @@ import org.springframework.boot.jdbc.autoconfigure.DataSourceProperties;
 import org.springframework.boot.kafka.autoconfigure.KafkaProperties;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.kafka.core.KafkaTemplate;
-import org.springframework.kafka.support.SendResult;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 /**
  * Relays outbox inserts from PostgreSQL's write-ahead log to Kafka with Debezium embedded. A batch's log position
  * is committed only after Kafka acknowledged every record of it, so a crash re-sends (at least once) and never
- * loses; consumers de-duplicate by event id.
+ * loses; consumers de-duplicate by event id. While Kafka is away the batch is sent again until it is acknowledged
+ * ({@link OutboxPublisher}), so the relay outlives a broker outage.
  */
 class OutboxRelay implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
+    private static final Duration RETRY_BACKOFF = Duration.ofMillis(500);
+    private static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(10);
 
     private final OutboxProperties properties;
     private final DataSourceProperties dataSource;
     private final KafkaProperties kafka;
-    private final KafkaTemplate<String, String> template;
+    private final OutboxPublisher publisher;
     private final int replicas;
     private ExecutorService executor;
     private DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
@@ -55,7 +57,7 @@ class OutboxRelay implements SmartLifecycle {
         this.properties = properties;
         this.dataSource = dataSource;
         this.kafka = kafka;
-        this.template = template;
+        this.publisher = new OutboxPublisher(template, () -> running, RETRY_BACKOFF, MAX_RETRY_BACKOFF);
     }
 
     @Override
@@ -74,21 +76,21 @@ class OutboxRelay implements SmartLifecycle {
             thread.setDaemon(true);
             return thread;
         });
-        executor.execute(engine);
         running = true;
+        executor.execute(engine);
     }
 
     private void relay(List<RecordChangeEvent<SourceRecord>> events,
                        DebeziumEngine.RecordCommitter<RecordChangeEvent<SourceRecord>> committer)
             throws InterruptedException {
-        List<CompletableFuture<SendResult<String, String>>> sends = new ArrayList<>(events.size());
+        List<ProducerRecord<String, String>> records = new ArrayList<>(events.size());
         for (RecordChangeEvent<SourceRecord> event : events) {
             SourceRecord record = event.record();
             if (record != null && record.value() != null) {
-                sends.add(template.send(toKafka(record)));
+                records.add(toKafka(record));
             }
         }
-        CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new)).join();
+        publisher.sendAll(records);
         for (RecordChangeEvent<SourceRecord> event : events) {
             committer.markProcessed(event);
         }

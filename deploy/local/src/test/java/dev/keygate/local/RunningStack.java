@@ -322,8 +322,13 @@ final class RunningStack {
 
     /** Every record of a topic, from the beginning to its current end. */
     List<ConsumerRecord<byte[], byte[]>> allRecords(String topic) {
+        return allRecords(wiring.kafkaBootstrap(), topic);
+    }
+
+    /** Every record of a topic of the broker at {@code bootstrap}, from the beginning to its current end. */
+    static List<ConsumerRecord<byte[], byte[]>> allRecords(String bootstrap, String topic) {
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, wiring.kafkaBootstrap(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted"))) {
@@ -384,7 +389,7 @@ final class RunningStack {
         return Integer.parseInt(first.substring(first.lastIndexOf(':') + 1));
     }
 
-    private static int[] freePorts(int count) {
+    static int[] freePorts(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
