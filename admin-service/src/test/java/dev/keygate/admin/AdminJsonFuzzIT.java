@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Seeded, bounded fuzzing of admin-service's JSON bodies as a platform admin (real Keycloak tokens, real PostgreSQL):
  * random, malformed, oversized and wrong-typed JSON to every POST and PUT endpoint. Every refusal must be a 4xx
  * problem+json without a stack trace; never a 500. Keyvault is unreachable in this context, so storing a provider
- * key may answer its documented 503. The report is docs/reliability-abuse.md.
+ * key may answer its documented 503. The report is docs/reliability.md.
  */
 class AdminJsonFuzzIT extends SignedInApiTest {
 

@@ -22,7 +22,7 @@ import org.springframework.validation.annotation.Validated;
  * @param bodyReadTimeout the longest pause between two reads of a request body, and
  * @param maxBodyReadTime the longest time reading one request body may take: a client that sends its headers and then
  *                        trickles or stops its body (slow loris) is answered 408 and its connection closed instead of
- *                        holding a connection and an upstream call open (docs/reliability-abuse.md)
+ *                        holding a connection and an upstream call open (docs/reliability.md)
  * @param sweepInterval how often counters of past windows are dropped from memory
  * @param cors browser origins allowed per tenant id
  */

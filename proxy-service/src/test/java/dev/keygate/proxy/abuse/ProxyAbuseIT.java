@@ -58,7 +58,7 @@ import static org.awaitility.Awaitility.await;
  * SSRF paths, oversize and slow-loris bodies, forged, expired and wrong-realm tokens, revoked, rotated-out and
  * out-of-scope proxy keys, replayed seed 001 envelopes. Every refusal must carry its documented status as
  * problem+json, echo no credential and no stack trace, and no request may reach any host but the provider's base URL.
- * The report is docs/reliability-abuse.md.
+ * The report is docs/reliability.md.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "keygate.proxy.budgets.enabled=false",
