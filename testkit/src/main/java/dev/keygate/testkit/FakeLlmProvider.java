@@ -30,6 +30,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpExchange;
@@ -355,12 +356,13 @@ public final class FakeLlmProvider implements AutoCloseable {
             recorded.add(request);
             log.debug("Fake LLM provider received {}", request);
             ByteArrayOutputStream sent = new ByteArrayOutputStream();
-            exchange.setStreams(null, new TeeOutputStream(exchange.getResponseBody(), sent));
+            TeeOutputStream tee = new TeeOutputStream(exchange.getResponseBody(), sent, responses::add);
+            exchange.setStreams(null, tee);
             try {
                 answer(exchange, request);
             }
             finally {
-                responses.add(sent.toByteArray());
+                tee.keep();
             }
         }
         catch (IOException ex) {
@@ -614,14 +616,35 @@ public final class FakeLlmProvider implements AutoCloseable {
         }
     }
 
-    /** Copies what the handlers write to the client into a buffer, for {@link #responseBodies()}. */
+    /**
+     * Copies what the handlers write to the client into a buffer, for {@link #responseBodies()}. The copy is kept
+     * before the stream is closed, i.e. before the client can see the end of the answer, so a test that got its answer
+     * always finds it in {@link #responseBodies()}.
+     */
     private static final class TeeOutputStream extends FilterOutputStream {
 
         private final ByteArrayOutputStream copy;
+        private final Consumer<byte[]> keeper;
+        private boolean kept;
 
-        TeeOutputStream(OutputStream out, ByteArrayOutputStream copy) {
+        TeeOutputStream(OutputStream out, ByteArrayOutputStream copy, Consumer<byte[]> keeper) {
             super(out);
             this.copy = copy;
+            this.keeper = keeper;
+        }
+
+        /** Keeps the copy once, whether the handler closed the stream or not. */
+        synchronized void keep() {
+            if (!kept) {
+                kept = true;
+                keeper.accept(copy.toByteArray());
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            keep();
+            super.close();
         }
 
         @Override
