@@ -400,7 +400,9 @@ class AnalyticsIT extends LedgerContext {
         jdbc.update("update budget_spend set tokens = 1200 where tenant_id = ? and period = 'day' and period_start = ?",
                 tenant, day);
         await().atMost(PATIENCE).until(() -> alerts(tenant).size() == 2);
-        Thread.sleep(2_500);
+        // Evaluations run every second: two more see the spent budget and raise nothing new.
+        await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(10))
+                .until(() -> alerts(tenant).size() == 2);
         List<JsonNode> raised = alerts(tenant);
         assertThat(raised).as("each level once, however many evaluations see it")
                 .extracting(alert -> alert.get("level").asString()).containsExactly("exhausted", "warning");
