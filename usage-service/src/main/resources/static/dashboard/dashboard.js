@@ -61,7 +61,13 @@ async function tokenRequest(fields) {
         body: new URLSearchParams(Object.assign({ client_id: config.client_id }, fields))
     });
     if (!response.ok) {
-        throw new Error('Keycloak refused the sign-in (' + response.status + ')');
+        let detail = 'Keycloak refused the sign-in (' + response.status + ')';
+        try {
+            detail = (await response.json()).detail || detail;
+        } catch (ignored) {
+            // Keycloak's own error body, not a problem+json
+        }
+        throw new Error(detail);
     }
     session = await response.json();
     sessionStorage.setItem(TOKEN_KEY, JSON.stringify(session));

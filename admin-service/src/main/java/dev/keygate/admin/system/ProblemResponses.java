@@ -3,6 +3,7 @@ package dev.keygate.admin.system;
 import java.io.IOException;
 import java.net.URI;
 
+import dev.keygate.oidc.TokenRefusal;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import jakarta.servlet.http.HttpServletRequest;
@@ -42,11 +43,12 @@ public class ProblemResponses {
         return problem;
     }
 
+    /** 401 for a missing or refused token, 503 when Keycloak could not be reached to check it ({@link TokenRefusal}). */
     void unauthorized(HttpServletRequest request, HttpServletResponse response, AuthenticationException ex)
             throws IOException {
-        response.setHeader("WWW-Authenticate", "Bearer");
-        write(response, problem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Sign-in required",
-                "Send a Keycloak access token of realm 'keygate' as 'Authorization: Bearer <token>'."));
+        TokenRefusal refusal = TokenRefusal.of(ex);
+        refusal.headers().forEach(response::setHeader);
+        write(response, problem(refusal.status(), refusal.slug(), refusal.title(), refusal.detail()));
     }
 
     void forbidden(HttpServletRequest request, HttpServletResponse response, AccessDeniedException ex)

@@ -4,24 +4,30 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
+import dev.keygate.oidc.RealmTokenConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
 import org.springframework.core.convert.converter.Converter;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.config.ObjectPostProcessor;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.SecurityFilterChain;
 
 /**
  * admin-service is an OIDC resource server for Keycloak: the issuer and audience are checked by Spring Security
- * (see {@code spring.security.oauth2.resourceserver.jwt}); realm roles become {@code ROLE_<name>} authorities.
+ * (see {@code spring.security.oauth2.resourceserver.jwt}; keys kept through a Keycloak outage by
+ * {@link RealmTokenConfiguration}); realm roles become {@code ROLE_<name>} authorities.
  */
 @Configuration(proxyBeanMethods = false)
+@Import(RealmTokenConfiguration.class)
 class SecurityConfiguration {
 
     static final String DEVELOPER = "developer";
@@ -54,6 +60,14 @@ class SecurityConfiguration {
                         .anyRequest().hasRole(PLATFORM_ADMIN))
                 .oauth2ResourceServer(oauth -> oauth
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(realmRoles()))
+                        // Also for failures that are not the token's fault (Keycloak unreachable): 503, not a 500.
+                        .withObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+                            @Override
+                            public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
+                                filter.setAuthenticationFailureHandler(problems::unauthorized);
+                                return filter;
+                            }
+                        })
                         .authenticationEntryPoint(problems::unauthorized)
                         .accessDeniedHandler(problems::forbidden))
                 .exceptionHandling(errors -> errors.accessDeniedHandler(problems::forbidden))

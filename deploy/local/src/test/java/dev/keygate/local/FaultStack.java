@@ -32,7 +32,9 @@ import dev.keygate.testkit.TestKeycloak;
  * A whole stack of its own for the fault suite, whose parts the suite may stop, kill and start again: a standalone
  * Kafka KRaft broker as a child JVM ({@link KafkaBrokerProcess}), a PostgreSQL server (both keep their data across
  * restarts, on the same ports), the four services as child processes, a fake provider and a PKI of its own. Only
- * Keycloak is the JVM's shared server, so {@link RunningStack} may run beside it.
+ * Keycloak is the JVM's shared server, so {@link RunningStack} may run beside it; the services reach it through a
+ * {@link LoopbackRelay} (their {@code KEYGATE_OIDC_INTERNAL_URL}) that the suite can cut, while tokens still name
+ * Keycloak's own issuer URL.
  * Everything lives under {@code target/reliability}, emptied at start; logs are appended across restarts.
  */
 final class FaultStack implements AutoCloseable {
@@ -43,6 +45,7 @@ final class FaultStack implements AutoCloseable {
     private final StackWiring wiring;
     private final TestKeycloak keycloak;
     private final FakeLlmProvider provider;
+    private final LoopbackRelay keycloakLink;
     private final Map<KeygateService, Map<String, String>> environments = new EnumMap<>(KeygateService.class);
     private final Map<KeygateService, ServiceProcess> services =
             Collections.synchronizedMap(new EnumMap<>(KeygateService.class));
@@ -50,11 +53,13 @@ final class FaultStack implements AutoCloseable {
     private volatile LocalPostgres postgres;
     private boolean closed;
 
-    private FaultStack(Path work, StackWiring wiring, TestKeycloak keycloak, FakeLlmProvider provider) {
+    private FaultStack(Path work, StackWiring wiring, TestKeycloak keycloak, FakeLlmProvider provider,
+                       LoopbackRelay keycloakLink) {
         this.work = work;
         this.wiring = wiring;
         this.keycloak = keycloak;
         this.provider = provider;
+        this.keycloakLink = keycloakLink;
     }
 
     /** Starts everything and returns once the broker is ready and every service is healthy. */
@@ -85,7 +90,7 @@ final class FaultStack implements AutoCloseable {
                 postgres.database("reladmin", true), postgres.database("relusage", false),
                 "127.0.0.1:" + ports.kafka(), keycloak.issuerUri(), keycloak.adminClientSecret(), masterKeys,
                 certificates, provider.baseUrl(), provider.baseUrl());
-        FaultStack stack = new FaultStack(work, wiring, keycloak, provider);
+        FaultStack stack = new FaultStack(work, wiring, keycloak, provider, LoopbackRelay.to(keycloak.port()));
         stack.kafka = kafka;
         stack.postgres = postgres;
         Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fault-stack-stop"));
@@ -103,6 +108,13 @@ final class FaultStack implements AutoCloseable {
         Map<KeygateService, Map<String, String>> all = new EnumMap<>(KeygateService.class);
         for (KeygateService service : KeygateService.values()) {
             all.put(service, new HashMap<>(ServiceEnvironment.of(service, stack.wiring)));
+        }
+        // Keycloak as the services reach it: through the relay the suite cuts. admin-service and usage-service keep
+        // the realm's keys 10 s instead of 5 min, so the outage outlasts their key cache several times.
+        String internalRealm = "http://127.0.0.1:" + stack.keycloakLink.port() + "/realms/keygate";
+        for (KeygateService service : List.of(KeygateService.PROXY, KeygateService.ADMIN, KeygateService.USAGE)) {
+            all.get(service).put("KEYGATE_OIDC_INTERNAL_URL", internalRealm);
+            all.get(service).put("KEYGATE_OIDC_KEYS_CACHE", "10s");
         }
         Map<String, String> proxy = all.get(KeygateService.PROXY);
         for (String upstream : List.of("KEYGATE_PROVIDER_GEMINI_URL", "KEYGATE_PROVIDER_XAI_URL",
@@ -191,6 +203,15 @@ final class FaultStack implements AutoCloseable {
         kafka.stop();
     }
 
+    /** Keycloak becomes unreachable for the services: their connections to it are refused or reset. */
+    void cutKeycloak() {
+        keycloakLink.cut();
+    }
+
+    void restoreKeycloak() {
+        keycloakLink.restore();
+    }
+
     /**
      * The broker runs from this module's classes and copied runtime dependencies (kafka_2.13 arrives through the
      * testkit), as start.sh runs it; both exist once the package phase ran.
@@ -237,6 +258,10 @@ final class FaultStack implements AutoCloseable {
         return URI.create(KeygateService.ADMIN.baseUrl(wiring.ports()) + path);
     }
 
+    URI usage(String path) {
+        return URI.create(KeygateService.USAGE.baseUrl(wiring.ports()) + path);
+    }
+
     URI proxy(String path) {
         return URI.create(KeygateService.PROXY.baseUrl(wiring.ports()) + path);
     }
@@ -267,6 +292,7 @@ final class FaultStack implements AutoCloseable {
         }
         postgres.close();
         provider.close();
+        keycloakLink.close();
     }
 
     private static void deleteRecursively(Path directory) throws IOException {

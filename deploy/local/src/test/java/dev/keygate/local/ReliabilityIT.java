@@ -2,6 +2,7 @@ package dev.keygate.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,6 +14,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Supplier;
 
@@ -42,7 +44,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Faults under bounded load on a stack of the suite's own ({@link FaultStack}): the Kafka broker stopped for a
  * minute (with an admin change committed meanwhile), usage-service killed with SIGKILL (twice, the second time while
- * it catches up), keyvault-service stopped, PostgreSQL restarted under admin-service and usage-service.
+ * it catches up), keyvault-service stopped, PostgreSQL restarted under admin-service and usage-service, Keycloak made
+ * unreachable for the services (tokens issued before keep working; what needs Keycloak answers 503).
  * After each fault the usage ledger holds exactly the tokens the fake provider reported (no event lost, none
  * counted twice), no call hung past its client-side timeout and every service is healthy again by itself. After the
  * run a canary provider key, the proxy keys and the access tokens are searched for in every log, Kafka record,
@@ -60,6 +63,8 @@ class ReliabilityIT {
     private static final Duration PACE = Duration.ofMillis(250);
     private static final Duration KAFKA_OUTAGE = Duration.ofSeconds(60);
     private static final Duration SETTLE = Duration.ofSeconds(120);
+    private static final Duration KEYCLOAK_OUTAGE = Duration.ofSeconds(35);
+    private static final String USAGE_READ = "/api/v1/analytics/budgets";
     private static final Set<Source> NOWHERE = EnumSet.allOf(Source.class);
     private static final Set<Source> NOWHERE_BUT_ITS_ISSUING_ANSWER = EnumSet.complementOf(EnumSet.of(Source.RESPONSE));
 
@@ -263,6 +268,92 @@ class ReliabilityIT {
 
     @Test
     @Order(5)
+    void keycloakUnreachableKeepsSignedInCallersServedAndWhatNeedsKeycloakFailsWith503() throws Exception {
+        String alice = token("alice");
+        String ana = token("ana");
+        String pat = token("pat");
+        // Each service has verified a token before the outage, as running services have.
+        List<Supplier<HttpResponse<String>>> signedIn = List.of(
+                () -> send(bearer(stack.admin("/api/v1/proxy-keys"), alice).GET()),
+                () -> send(bearer(stack.usage(USAGE_READ), ana).GET()),
+                () -> send(bearer(stack.proxy("/api/proxy/openai/v1/chat/completions"), alice)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(chatBody("alice signed in")))));
+        signedIn.forEach(call -> {
+            HttpResponse<String> answer = call.get();
+            assertThat(answer.statusCode()).as(answer.uri() + " " + answer.body()).isEqualTo(200);
+        });
+
+        try (BoundedLoad load = load("keycloak reachable")) {
+            awaitLedgerGrows();
+
+            load.phase("keycloak unreachable");
+            stack.cutKeycloak();
+            long cut = System.nanoTime();
+            Map<Integer, Long> signedInStatuses = new TreeMap<>();
+            int rounds = 0;
+            while (System.nanoTime() - cut < KEYCLOAK_OUTAGE.toNanos()) {
+                long round = System.nanoTime();
+                for (Supplier<HttpResponse<String>> call : signedIn) {
+                    signedInStatuses.merge(call.get().statusCode(), 1L, Long::sum);
+                }
+                rounds++;
+                awaitElapsed(round, Duration.ofSeconds(2));
+            }
+            // What needs Keycloak itself answers a clear 503: admin's user list (Keycloak's admin API) and the
+            // dashboard's sign-in relay (Keycloak's token endpoint).
+            HttpResponse<String> users = send(bearer(stack.admin("/api/v1/users"), pat).GET());
+            HttpResponse<String> signIn = send(dashboardRefresh());
+            // A usage-service started during the outage has never fetched the realm's keys: 503, not 401 or 500.
+            stack.stop(KeygateService.USAGE);
+            stack.launch(KeygateService.USAGE);
+            stack.awaitHealthy(KeygateService.USAGE);
+            HttpResponse<String> cold = send(bearer(stack.usage(USAGE_READ), ana).GET());
+
+            load.phase("keycloak back");
+            stack.restoreKeycloak();
+            long restored = System.nanoTime();
+            String freshAna = token("ana");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> send(bearer(stack.usage(USAGE_READ), freshAna).GET()).statusCode() == 200);
+            long recoveredMs = (System.nanoTime() - restored) / 1_000_000;
+            HttpResponse<String> usersAgain = send(bearer(stack.admin("/api/v1/users"), token("pat")).GET());
+            HttpResponse<String> signInAgain = send(dashboardRefresh());
+            load.close();
+            keep(load, "keycloak");
+            report.add(String.format("keycloak: unreachable for the services %d s (relay cut: connections refused "
+                            + "and reset), spanning %d of admin's and usage's 10 s key-cache lifetimes; signed-in "
+                            + "calls to admin, usage and proxy during it: %s; admin user list %d, dashboard sign-in "
+                            + "relay %d, usage-service restarted during it answered %d; after Keycloak returned, "
+                            + "usage-service verified tokens again after %d ms without a restart, user list %d, "
+                            + "sign-in relay %d (Keycloak's own answer to a bogus refresh token)",
+                    KEYCLOAK_OUTAGE.toSeconds(), KEYCLOAK_OUTAGE.toSeconds() / 10, signedInStatuses,
+                    users.statusCode(), signIn.statusCode(), cold.statusCode(), recoveredMs, usersAgain.statusCode(),
+                    signInAgain.statusCode()));
+
+            assertThat(load.statuses("keycloak unreachable")).as("proxy-key calls").containsOnlyKeys(200);
+            assertThat(signedInStatuses).as("calls with tokens issued before the outage")
+                    .containsExactly(Map.entry(200, (long) rounds * signedIn.size()));
+            assertThat(rounds).isGreaterThan(10);
+            for (HttpResponse<String> refused : List.of(users, signIn, cold)) {
+                assertThat(refused.statusCode()).as(refused.uri() + " " + refused.body()).isEqualTo(503);
+                assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                        type -> assertThat(type).startsWith("application/problem+json"));
+                assertThat(JSON.readTree(refused.body()).get("detail").asString()).contains("Keycloak");
+            }
+            assertThat(JSON.readTree(cold.body()).get("type").asString()).endsWith("/identity-provider-unreachable");
+            assertThat(JSON.readTree(signIn.body()).get("type").asString())
+                    .endsWith("/identity-provider-unreachable");
+            assertThat(usersAgain.statusCode()).as(usersAgain.body()).isEqualTo(200);
+            assertThat(signInAgain.statusCode()).as("Keycloak's refusal, relayed: " + signInAgain.body())
+                    .isEqualTo(400);
+            assertThat(JSON.readTree(signInAgain.body()).get("error").asString()).isEqualTo("invalid_grant");
+        }
+        afterTheFault("keycloak");
+    }
+
+    @Test
+    @Order(6)
     void noSecretAppearsInAnyLogTopicTableAnswerOrSpool() throws Exception {
         assertThat(stack.provider().requests()).as("the canary key really was used for the calls")
                 .anySatisfy(request -> assertThat(request.credential()).isEqualTo(canaryKey));
@@ -464,6 +555,18 @@ class ReliabilityIT {
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
                 .until(() -> send(HttpRequest.newBuilder(stack.proxy("/api/rate-limit-status"))
                         .header("Authorization", "Bearer " + proxyKey).GET()).statusCode() == 200);
+    }
+
+    private static HttpRequest.Builder bearer(URI uri, String accessToken) {
+        return HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + accessToken);
+    }
+
+    /** A sign-in step through the dashboard's relay to Keycloak's token endpoint, with a refresh token Keycloak refuses. */
+    private static HttpRequest.Builder dashboardRefresh() {
+        return HttpRequest.newBuilder(stack.usage("/dashboard/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(
+                        "grant_type=refresh_token&client_id=keygate-frontend&refresh_token=not-a-refresh-token"));
     }
 
     private static String chatBody(String text) {

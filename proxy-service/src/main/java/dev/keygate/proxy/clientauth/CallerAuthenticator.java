@@ -1,5 +1,6 @@
 package dev.keygate.proxy.clientauth;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,9 +11,11 @@ import java.util.Set;
 
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.security.oauth2.jwt.BadJwtException;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.ReactiveJwtDecoder;
+import org.springframework.web.reactive.function.client.WebClientException;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -51,6 +54,8 @@ public class CallerAuthenticator {
         // into the SDK), and that must be a 401, not an error escaping the handler.
         return Mono.defer(() -> tokens.decode(credential))
                 .map(CallerAuthenticator::fromToken)
+                // Checked first: the decoder reports a failed key fetch as an IllegalStateException, not a JwtException.
+                .onErrorMap(CallerAuthenticator::keysUnreachable, ex -> new IdentityProviderUnreachableException())
                 .onErrorMap(JwtException.class, ex -> new CallerRejectedException(
                         "Invalid credential: neither a Keygate proxy key (px_...) nor a valid Keycloak access token."));
     }
@@ -70,6 +75,19 @@ public class CallerAuthenticator {
         return Mono.justOrEmpty(directory.find(sha256(proxyKey)))
                 .switchIfEmpty(Mono.error(new CallerRejectedException(
                         "Invalid proxy key: it is unknown, revoked or expired. Create a new one in Keygate.")));
+    }
+
+    /** Not a bad token but a failed fetch of the realm's keys (connection refused, timeout, HTTP error). */
+    private static boolean keysUnreachable(Throwable ex) {
+        if (ex instanceof BadJwtException) {
+            return false;
+        }
+        for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+            if (cause instanceof WebClientException || cause instanceof IOException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Caller fromToken(Jwt jwt) {

@@ -62,7 +62,7 @@ class StatusHandler {
         return callers.authenticate(request.exchange().getRequest())
                 .flatMap(caller -> status(source == null ? null : source.statusOf(caller).orElse(null)))
                 .onErrorResume(CallerRejectedException.class,
-                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage())));
+                        ex -> problems.respond(ProxyProblems.callerRejected(ex)));
     }
 
     private static Mono<ServerResponse> status(RateLimitStatusSource.RateLimitStatus status) {

@@ -157,7 +157,7 @@ class ProxyHandler {
                             .map(found -> forward(request, outbound.to(found, Mono.just(caller))))
                             .orElseGet(() -> problems.respond(ProxyProblems.unknownProvider(providerId), providerId)))
                     .onErrorResume(CallerRejectedException.class,
-                            ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage()), providerId));
+                            ex -> problems.respond(ProxyProblems.callerRejected(ex), providerId));
         }
         if (!usage.acceptingCalls()) {
             // Admission control: a call whose usage event could not be kept is refused rather than left unrecorded.
@@ -195,7 +195,7 @@ class ProxyHandler {
                 .onErrorResume(ex -> RequestBodyTooLargeException.in(ex) != null, ex -> problems.respond(
                         ProxyProblems.payloadTooLarge(RequestBodyTooLargeException.in(ex).maxBytes()), providerId))
                 .onErrorResume(CallerRejectedException.class,
-                        ex -> problems.respond(ProxyProblems.unauthenticated(ex.getMessage()), providerId))
+                        ex -> problems.respond(ProxyProblems.callerRejected(ex), providerId))
                 .onErrorResume(NoProviderKeyException.class,
                         ex -> problems.respond(outbound.missingKey().apply(ex.getMessage()), providerId))
                 .onErrorResume(VaultUnavailableException.class,

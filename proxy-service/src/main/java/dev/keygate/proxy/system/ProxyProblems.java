@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import dev.keygate.proxy.clientauth.CallerRejectedException;
+import dev.keygate.proxy.clientauth.IdentityProviderUnreachableException;
 import io.micrometer.tracing.Tracer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.http.CacheControl;
@@ -173,6 +175,15 @@ public class ProxyProblems {
     public static ProxyProblem unauthenticated(String detail) {
         return new ProxyProblem(HttpStatus.UNAUTHORIZED, "unauthenticated", "Invalid credential", detail,
                 "invalid_request_error", "invalid_api_key");
+    }
+
+    /** 401 for a credential that is wrong; 503 when a Keycloak token could not be checked (Keycloak unreachable). */
+    public static ProxyProblem callerRejected(CallerRejectedException ex) {
+        if (ex instanceof IdentityProviderUnreachableException) {
+            return new ProxyProblem(HttpStatus.SERVICE_UNAVAILABLE, "identity-provider-unreachable",
+                    "Sign-in service unreachable", ex.getMessage(), "api_error", "identity_provider_unreachable");
+        }
+        return unauthenticated(ex.getMessage());
     }
 
     public static ProxyProblem forbidden(String detail) {

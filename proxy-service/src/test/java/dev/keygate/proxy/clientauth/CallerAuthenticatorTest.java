@@ -1,9 +1,15 @@
 package dev.keygate.proxy.clientauth;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import dev.keygate.proxy.system.ProxyProblems;
 import org.junit.jupiter.api.Test;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.security.oauth2.jwt.NimbusReactiveJwtDecoder;
 import reactor.test.StepVerifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class CallerAuthenticatorTest {
 
@@ -17,7 +23,7 @@ class CallerAuthenticatorTest {
                 .header("Authorization", "Bearer sk-proj-not-a-keygate-credential").build();
 
         StepVerifier.create(callers.authenticate(request))
-                .expectErrorSatisfies(error -> org.assertj.core.api.Assertions.assertThat(error)
+                .expectErrorSatisfies(error -> assertThat(error)
                         .isInstanceOf(CallerRejectedException.class)
                         .hasMessageContaining("neither a Keygate proxy key")
                         .hasMessageNotContaining("sk-proj-not-a-keygate-credential"))
@@ -33,6 +39,30 @@ class CallerAuthenticatorTest {
                 .header("x-api-key", "sk-ant-not-a-keygate-credential").build();
 
         StepVerifier.create(strict.authenticate(request)).expectError(CallerRejectedException.class).verify();
+    }
+
+    @Test
+    void aWellFormedTokenWhoseKeysCannotBeFetchedIsAnIdentityProviderOutageNotABadCredential() {
+        // Port 9 on loopback refuses the connection, as an unreachable Keycloak does.
+        String header = base64Url("{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"realm-key-1\"}");
+        String claims = base64Url("{\"iss\":\"http://127.0.0.1:9/realms/keygate\",\"sub\":\"alice\","
+                + "\"exp\":4102444800}");
+        MockServerHttpRequest request = MockServerHttpRequest.post("/api/proxy/openai/v1/chat/completions")
+                .header("Authorization", "Bearer " + header + "." + claims + "." + base64Url("signature")).build();
+
+        StepVerifier.create(callers.authenticate(request))
+                .expectErrorSatisfies(error -> assertThat(error)
+                        .isInstanceOf(IdentityProviderUnreachableException.class)
+                        .hasMessageContaining("Keycloak could not be reached"))
+                .verify();
+        assertThat(ProxyProblems.callerRejected(new IdentityProviderUnreachableException()).status().value())
+                .isEqualTo(503);
+        assertThat(ProxyProblems.callerRejected(new CallerRejectedException("bad")).status().value()).isEqualTo(401);
+    }
+
+    private static String base64Url(String text) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
     @Test
