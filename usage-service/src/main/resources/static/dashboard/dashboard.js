@@ -249,11 +249,12 @@ async function load() {
         const p = period();
         const f = filters();
         const unit = $('bucket').value;
-        const [catalog, totals, series, models, users, keys, latency] = await Promise.all([
+        const [catalog, totals, series, models, tiers, users, keys, latency] = await Promise.all([
             api('/usage', Object.assign({ bucket: 'none', group_by: 'provider,model' }, p)),
             api('/usage', Object.assign({ bucket: 'none', group_by: 'none' }, f)),
             api('/usage', Object.assign({ bucket: unit, group_by: 'none' }, f)),
             api('/usage', Object.assign({ bucket: 'none', group_by: 'provider,model' }, f)),
+            api('/usage', Object.assign({ bucket: 'none', group_by: 'tier' }, f)),
             api('/top-spenders', Object.assign({ by: 'user', limit: 20 }, f)),
             api('/top-spenders', Object.assign({ by: 'key', limit: 20 }, f)),
             api('/latency', f)
@@ -277,6 +278,8 @@ async function load() {
         fillTable('by-model', models.rows, [[(r) => r.provider], [(r) => r.model || '(none)'],
             [(r) => tokens(r.requests), true], [(r) => tokens(r.total_tokens), true], [(r) => tokens(r.errors), true],
             [(r) => usd(r.cost_usd), true]]);
+        fillTable('by-tier', tiers.rows, [[(r) => r.tier || '(no tier)'], [(r) => tokens(r.requests), true],
+            [(r) => tokens(r.total_tokens), true], [(r) => tokens(r.errors), true], [(r) => usd(r.cost_usd), true]]);
         fillTable('by-user', users.rows, [[(r) => r.user || '(none)'], [(r) => tokens(r.requests), true],
             [(r) => tokens(r.total_tokens), true], [(r) => usd(r.cost_usd), true]]);
         fillTable('by-key', keys.rows, [[(r) => r.key || '(signed-in users, no key)'], [(r) => tokens(r.requests), true],
@@ -295,7 +298,7 @@ async function load() {
 
 function budgetName(budget) {
     const whose = budget.scope === 'tenant' ? 'Organisation' : budget.scope === 'user' ? 'User ' + budget.subject
-        : 'Proxy key ' + budget.subject;
+        : budget.scope === 'tier' ? 'License tier ' + budget.subject : 'Proxy key ' + budget.subject;
     return whose + (budget.hard ? ' (hard)' : ' (soft)');
 }
 
@@ -358,7 +361,7 @@ async function loadBudgets() {
 
 async function downloadCsv() {
     try {
-        const response = await api('/usage', Object.assign({ bucket: 'day', group_by: 'provider,model' }, filters()),
+        const response = await api('/usage', Object.assign({ bucket: 'day', group_by: 'provider,model,tier' }, filters()),
             'text/csv');
         const match = /filename="([^"]+)"/.exec(response.headers.get('Content-Disposition') || '');
         const link = document.createElement('a');

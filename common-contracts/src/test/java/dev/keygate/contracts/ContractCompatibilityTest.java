@@ -284,6 +284,75 @@ class ContractCompatibilityTest {
     }
 
     @Test
+    void usageEventsWrittenBeforeTiersParseWithoutATierAndWriteNone() throws IOException {
+        for (String sample : List.of("minimal.json", "full.json", "with-budget-grants.json", "with-unknown-field.json")) {
+            String json = goldenText("usage/usage-recorded.v1/" + sample);
+            assertThat(json).as(sample + " predates the tier").doesNotContain("\"tier\"");
+
+            UsageRecorded event = MAPPER.readValue(json, UsageRecorded.class);
+
+            assertThat(event.tier()).as(sample).isNull();
+            assertThat(MAPPER.writeValueAsString(event)).as(sample).doesNotContain("tier");
+        }
+    }
+
+    @Test
+    void usageEventWithATierKeepsItThroughARoundTrip() throws IOException {
+        UsageRecorded event = MAPPER.readValue(goldenText("usage/usage-recorded.v1/with-tier.json"),
+                UsageRecorded.class);
+
+        assertThat(event.tier()).isEqualTo("pro");
+        assertThat(event.budgetGrants()).isNull();
+        String json = MAPPER.writeValueAsString(event);
+        assertThat(json).contains("\"tier\":\"pro\"");
+        assertThat(MAPPER.readValue(json, UsageRecorded.class)).isEqualTo(event);
+        assertThat(validate("usage-recorded.v1", json)).isEmpty();
+    }
+
+    @Test
+    void writtenEventWithTierAndGrantsRoundTrips() throws IOException {
+        UsageRecorded event = new UsageRecorded(UUID.randomUUID(), null, 0, Instant.parse("2026-12-04T10:00:00Z"),
+                "local", "acme", "license:1", "proxy_key", UUID.randomUUID().toString(), "openai", "gpt-4o-mini",
+                "chat.completions", false, 200, new TokenUsage(10, 5, 0, 0, 0), 12, 8L, null,
+                List.of(UUID.randomUUID()), "free");
+
+        String json = MAPPER.writeValueAsString(event);
+
+        assertThat(json).contains("\"tier\":\"free\"");
+        UsageRecorded read = MAPPER.readValue(json, UsageRecorded.class);
+        assertThat(read).isEqualTo(event);
+        assertThat(read.tier()).isEqualTo("free");
+        assertThat(validate("usage-recorded.v1", json)).isEmpty();
+    }
+
+    @Test
+    void aBlankTierIsNoTierAndTheSchemaRefusesAnEmptyOne() throws IOException {
+        String json = goldenText("usage/usage-recorded.v1/with-tier.json").replace("\"tier\": \"pro\"", "\"tier\": \"\"");
+
+        assertThat(validate("usage-recorded.v1", json)).isNotEmpty();
+        UsageRecorded event = MAPPER.readValue(json, UsageRecorded.class);
+        assertThat(event.tier()).isNull();
+        assertThat(MAPPER.writeValueAsString(event)).doesNotContain("tier");
+    }
+
+    @Test
+    void aTierBudgetStateNamesItsTierInTheKeyAndOlderScopesStillParse() throws IOException {
+        BudgetState tier = MAPPER.readValue(goldenText("usage/budget-state.v1/tier-budget-exhausted.json"),
+                BudgetState.class);
+
+        assertThat(tier.scope()).isEqualTo("tier");
+        assertThat(tier.subject()).isEqualTo("free");
+        assertThat(tier.key()).isEqualTo("acme/tier/free/1b2c3d4e-5f6a-4b7c-9d8e-0f1a2b3c4d5e/day");
+        assertThat(MAPPER.readValue(MAPPER.writeValueAsString(tier), BudgetState.class)).isEqualTo(tier);
+        assertThat(MAPPER.readValue(goldenText("usage/budget-state.v1/key-budget-exhausted.json"), BudgetState.class)
+                .scope()).isEqualTo("proxy-key");
+        String unknownScope = goldenText("usage/budget-state.v1/tier-budget-exhausted.json")
+                .replace("\"scope\": \"tier\"", "\"scope\": \"team\"");
+        assertThat(validate("budget-state.v1", unknownScope)).isNotEmpty();
+        assertThatThrownBy(() -> MAPPER.readValue(unknownScope, BudgetState.class)).hasMessageContaining("team");
+    }
+
+    @Test
     void schemaRejectsAnEventWithoutTenant() throws IOException {
         String json = goldenText("usage/usage-recorded.v1/minimal.json").replace("\"tenantId\": \"acme\",", "");
 

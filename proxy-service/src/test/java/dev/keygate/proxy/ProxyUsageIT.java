@@ -231,6 +231,35 @@ class ProxyUsageIT {
                 .isEqualTo(refusedTrace);
     }
 
+    @Test
+    void aDeviceKeysCallsCarryItsLicenseTierThroughKeygatesRouteAndSeed001sEnvelope() throws Exception {
+        String hardwareId = "hw-" + UUID.randomUUID();
+        ProxyKey device = issueProxyKey(UUID.randomUUID(), hardwareId, "pro");
+        ProxyKey person = issueProxyKey();
+
+        assertThat(call(device, true)).isEqualTo(200);
+        String envelope = """
+                {"proxy_key":"%s","hardware_id":"%s",
+                 "body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Tier this call"}]}}"""
+                .formatted(device.secret(), hardwareId);
+        HttpResponse<String> enveloped = client.send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/proxy/openai/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(envelope)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(enveloped.statusCode()).as(enveloped.body()).isEqualTo(200);
+        assertThat(call(person, false)).isEqualTo(200);
+
+        List<UsageRecorded> deviceCalls = usageOf(device, 2);
+        assertThat(deviceCalls).hasSize(2).allSatisfy(event -> {
+            assertThat(event.tier()).isEqualTo("pro");
+            assertThat(event.userId()).isEqualTo(device.userId());
+            assertThat(event.usage().outputTokens()).isPositive();
+        });
+        assertThat(deviceCalls).extracting(UsageRecorded::streamed).containsExactlyInAnyOrder(true, false);
+        assertThat(usageOf(person, 1)).singleElement().satisfies(event ->
+                assertThat(event.tier()).as("a key a person created belongs to no tier").isNull());
+    }
+
     private static String randomHex(int bytes) {
         byte[] random = new byte[bytes];
         new java.security.SecureRandom().nextBytes(random);
@@ -241,29 +270,45 @@ class ProxyUsageIT {
         String body = """
                 {"model":"gpt-4o-mini",%s"messages":[{"role":"user","content":"Count this call"}]}"""
                 .formatted(stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "");
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+        HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/api/proxy/openai/v1/chat/completions"))
-                .header("Authorization", "Bearer " + key.secret()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", "Bearer " + key.secret()).header("Content-Type", "application/json");
+        if (key.hardwareId() != null) {
+            request.header("X-Hardware-Id", key.hardwareId());
+        }
+        HttpResponse<String> response = client.send(request.POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
         return response.statusCode();
     }
 
     /** Issues a proxy key as admin-service's outbox would, and waits until the proxy accepts it. */
     private ProxyKey issueProxyKey() throws Exception {
+        return issueProxyKey(null, null, null);
+    }
+
+    /**
+     * Issues a key as admin-service's outbox would and waits until the proxy accepts it: with a license, the key a
+     * device activation on {@code hardwareId} issues for a license of {@code tier}; without, a key a person created.
+     */
+    private ProxyKey issueProxyKey(UUID licenseId, String hardwareId, String tier) throws Exception {
         String secret = "px_it" + UUID.randomUUID().toString().replace("-", "");
         UUID keyId = UUID.randomUUID();
-        String hash = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-                .digest(secret.getBytes(StandardCharsets.UTF_8)));
-        ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, "tenant-it",
-                "user-" + keyId, hash, secret.substring(secret.length() - 4), List.of("openai"), null, null, null,
-                null, null, null);
+        String user = licenseId == null ? "user-" + keyId : "license:" + licenseId;
+        ProxyKeyIssued issued = new ProxyKeyIssued(UUID.randomUUID(), 0, Instant.now(), keyId, "tenant-it", user,
+                sha256(secret), secret.substring(secret.length() - 4), List.of("openai"), null, licenseId,
+                hardwareId == null ? null : sha256(hardwareId), null, null, tier);
         kafka.send(Topics.ADMIN_PROXY_KEYS, keyId.toString(), JSON.writerFor(ProxyKeyEvent.class)
                 .writeValueAsString(issued)).get(30, TimeUnit.SECONDS);
-        ProxyKey key = new ProxyKey(keyId, secret);
+        ProxyKey key = new ProxyKey(keyId, secret, user, hardwareId, 0);
         await().atMost(Duration.ofSeconds(30)).until(() -> call(key, false) == 200);
         // The probe call above is usage too: wait for it so the test counts only its own calls.
         usageOf(key, 1);
-        return new ProxyKey(keyId, secret, 1);
+        return new ProxyKey(keyId, secret, user, hardwareId, 1);
+    }
+
+    private static String sha256(String text) throws Exception {
+        return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(text.getBytes(StandardCharsets.UTF_8)));
     }
 
     /**
@@ -311,11 +356,10 @@ class ProxyUsageIT {
         }
     }
 
-    /** A proxy key, its secret, and how many usage events it had before the test's own calls. */
-    private record ProxyKey(UUID id, String secret, int before) {
-
-        ProxyKey(UUID id, String secret) {
-            this(id, secret, 0);
-        }
+    /**
+     * A proxy key, its secret, its user, the hardware id a device key was activated on ({@code null} for none), and
+     * how many usage events it had before the test's own calls.
+     */
+    private record ProxyKey(UUID id, String secret, String userId, String hardwareId, int before) {
     }
 }

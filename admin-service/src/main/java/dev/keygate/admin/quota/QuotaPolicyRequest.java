@@ -11,7 +11,8 @@ import tools.jackson.databind.annotation.JsonNaming;
  *
  * @param scope {@code tenant}, {@code user}, {@code proxy-key} or {@code tier}
  * @param subject the Keycloak user id, proxy key id or tier ({@code free}, {@code pro}, {@code enterprise}); absent
- *                for {@code tenant}
+ *                for {@code tenant}. A tier policy's request limits count per license; its token and cost limits are
+ *                a budget of the whole tier (every license of it together), which usage-service holds
  * @param enforcement {@code hard} (default) refuses calls past a limit, {@code soft} only reports them
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -84,6 +84,17 @@ class QuotaPolicyIT extends SignedInApiTest {
         assertThat(tier.statusCode()).as(tier.body()).isEqualTo(201);
         assertThat(announced(json(tier).get("id").asString(), "\"subject\":\"free\"").requestsPerMinute()).isEqualTo(10);
 
+        // A tier budget: usage-service holds it against the whole tier's spend, proxies refuse the tier's calls.
+        HttpResponse<String> budget = call("POST", "/api/v1/quota-policies", "pat",
+                "{\"scope\":\"tier\",\"subject\":\"pro\",\"tokens_per_day\":2000000,\"cost_per_month_usd\":300}");
+        assertThat(budget.statusCode()).as(budget.body()).isEqualTo(201);
+        QuotaPolicyChanged proBudget = announced(json(budget).get("id").asString(), "\"subject\":\"pro\"");
+        assertThat(proBudget.scope()).isEqualTo("tier");
+        assertThat(proBudget.tokensPerDay()).isEqualTo(2_000_000L);
+        assertThat(proBudget.costPerMonthUsd()).isEqualByComparingTo("300");
+        assertThat(proBudget.requestsPerDay()).isNull();
+        assertThat(proBudget.hard()).isTrue();
+
         HttpResponse<String> unknownTier = call("POST", "/api/v1/quota-policies", "pat",
                 "{\"scope\":\"tier\",\"subject\":\"platinum\",\"requests_per_day\":10}");
         assertThat(unknownTier.statusCode()).isEqualTo(400);

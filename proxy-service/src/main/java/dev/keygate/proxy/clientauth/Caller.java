@@ -11,13 +11,16 @@ import java.util.Set;
  * @param allowedProviders providers this caller may use; empty means all
  * @param hardwareIdHash lower-case hex SHA-256 of the hardware id a device-bound proxy key was activated on
  *                       (seed 001), {@code null} when the key is not bound to a device
+ * @param licenseTier the tier of the license whose device key is calling ({@code free}, {@code pro}, ...), as
+ *                    admin-service last announced the key; {@code null} for keys people created, keys announced
+ *                    before tiers travelled, and signed-in users
  */
 public record Caller(String tenantId, String userId, Kind kind, String proxyKeyId, Set<String> allowedProviders,
-                     String hardwareIdHash) {
+                     String hardwareIdHash, String licenseTier) {
 
     /** A caller whose key is not bound to a device. */
     public Caller(String tenantId, String userId, Kind kind, String proxyKeyId, Set<String> allowedProviders) {
-        this(tenantId, userId, kind, proxyKeyId, allowedProviders, null);
+        this(tenantId, userId, kind, proxyKeyId, allowedProviders, null, null);
     }
 
     public enum Kind {

@@ -43,8 +43,10 @@ public class ProxyKeyDirectory {
         if (key == null || (key.expiresAt() != null && !key.expiresAt().isAfter(clock.instant()))) {
             return Optional.empty();
         }
+        // Only a license's key has a tier, as for tier quota policies (RateLimiter): a key people created has none.
+        String tier = key.licenseId() == null ? null : key.licenseTier();
         return Optional.of(new Caller(key.tenantId(), key.userId(), Caller.Kind.PROXY_KEY, key.keyId().toString(),
-                Set.copyOf(key.providers()), key.hardwareIdHash()));
+                Set.copyOf(key.providers()), key.hardwareIdHash(), tier));
     }
 
     /** The live key with this id as admin-service issued it (its limits and model scope), if any. */

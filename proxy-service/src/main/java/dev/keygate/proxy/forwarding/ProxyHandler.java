@@ -314,7 +314,8 @@ class ProxyHandler {
         usage.publish(new UsageRecorded(UUID.randomUUID(), null, 0, call.receivedAt(), properties.region(),
                 caller.tenantId(), caller.userId(), caller.kind().wireName(), caller.proxyKeyId(), call.providerId(),
                 used.model(), call.operation(), streamed, status, used.usage(), (now - call.started()) / 1_000_000,
-                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants),
+                firstByteNanos < 0 ? null : (firstByteNanos - call.started()) / 1_000_000, call.traceId(), grants,
+                caller.licenseTier()),
                 call.span());
         // After the usage event, which must go out whatever happens here.
         callMeters.record(properties.providers().containsKey(call.providerId())

@@ -14,9 +14,11 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@link BudgetAdmission} against the budget states usage-service publishes: a call is refused while a hard budget
- * of its tenant, its user or its proxy key is exhausted in the current period. A map lookup per scope on the request
- * path; states arrive from the compacted topic (see {@link BudgetStatesListener}). A state whose period has ended is
- * ignored: the budget renewed, and usage-service publishes the new period's state.
+ * of its tenant, its user, its proxy key or its license tier is exhausted in the current period. A tier budget reaches
+ * every caller whose device key belongs to a license of that tier ({@link Caller#licenseTier()}); usage-service counts
+ * the whole tier's spend against it, not each license's. A map lookup per scope on the request path; states arrive
+ * from the compacted topic (see {@link BudgetStatesListener}). A state whose period has ended is ignored: the budget
+ * renewed, and usage-service publishes the new period's state.
  */
 public class PublishedBudgets implements BudgetAdmission {
 
@@ -76,8 +78,12 @@ public class PublishedBudgets implements BudgetAdmission {
     }
 
     private static String whose(BudgetState state) {
-        return "tenant".equals(state.scope()) ? "Your organisation's" : "user".equals(state.scope())
-                ? "Your" : "This proxy key's";
+        return switch (state.scope()) {
+            case "tenant" -> "Your organisation's";
+            case "user" -> "Your";
+            case "tier" -> "The " + state.subject() + " license tier's";
+            default -> "This proxy key's";
+        };
     }
 
     @Override
@@ -95,13 +101,12 @@ public class PublishedBudgets implements BudgetAdmission {
     }
 
     private static boolean reaches(BudgetState state, Caller caller) {
-        if ("tenant".equals(state.scope())) {
-            return true;
-        }
-        if ("user".equals(state.scope())) {
-            return state.subject().equals(caller.userId());
-        }
-        return state.subject().equals(caller.proxyKeyId());
+        return switch (state.scope()) {
+            case "tenant" -> true;
+            case "user" -> state.subject().equals(caller.userId());
+            case "tier" -> state.subject().equals(caller.licenseTier());
+            default -> state.subject().equals(caller.proxyKeyId());
+        };
     }
 
     private static String message(BudgetState state) {

@@ -196,6 +196,19 @@ class BudgetSharesTest {
                 grant == null ? null : clock.instant().plusSeconds(30), reason));
     }
 
+    @Test
+    void aTierBudgetIsSharedLikeAnyOtherAndItsRefusalNamesTheTier() {
+        BudgetState tierBudget = budget("tier", "free");
+        Mono<BudgetShares.Reservation> call = shares.reserve(List.of(tierBudget), 5_000).cache();
+        call.subscribe(reservation -> { }, error -> { });
+        assertThat(sent).singleElement().satisfies(request ->
+                assertThat(request.budgetKey()).isEqualTo("acme/tier/free/policy-1/day"));
+        answer(sent.get(0), null, 0, 120, "Only 120 tokens of the budget are left; the call may need 5000.");
+
+        assertThat(catchError(call)).isInstanceOf(BudgetShares.Refused.class)
+                .hasMessageContaining("The free license tier's daily budget of 50000 tokens cannot cover this call");
+    }
+
     private static Throwable catchError(Mono<?> call) {
         try {
             call.block(Duration.ofSeconds(5));

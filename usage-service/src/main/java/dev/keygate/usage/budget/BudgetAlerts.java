@@ -134,6 +134,7 @@ public class BudgetAlerts {
         String whose = switch (alert.scope()) {
             case "tenant" -> "Organisation " + tenantId;
             case "user" -> "User " + alert.subject() + " of " + tenantId;
+            case "tier" -> "License tier " + alert.subject() + " of " + tenantId;
             default -> "Proxy key " + alert.subject() + " of " + tenantId;
         };
         List<String> amounts = new ArrayList<>(2);

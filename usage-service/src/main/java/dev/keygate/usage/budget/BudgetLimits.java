@@ -11,8 +11,10 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The budgets usage-service holds, in {@code budget_limit}: the token and cost limits of quota policies (scopes
- * tenant, user and proxy-key; request limits are the proxy's) and proxy keys' own monthly budgets. Every change
- * replaces what the source said before, so replaying a compacted topic gives the same rows.
+ * tenant, user, proxy-key and tier; request limits are the proxy's) and proxy keys' own monthly budgets. A tier
+ * budget limits the whole tier's spend in the tenant (every license of the tier together), as the ledger counts it
+ * in {@code budget_spend}. Every change replaces what the source said before, so replaying a compacted topic gives the
+ * same rows.
  */
 @Component
 class BudgetLimits {
@@ -30,8 +32,7 @@ class BudgetLimits {
     void apply(QuotaPolicyChanged policy) {
         String source = policy.policyId().toString();
         jdbc.update("delete from budget_limit where tenant_id = ? and source = ?", policy.tenantId(), source);
-        if (policy.deleted() || "tier".equals(policy.scope())) {
-            // Tier budgets would need the license of each call, which usage events do not carry yet.
+        if (policy.deleted()) {
             return;
         }
         String subject = policy.subject() == null ? WHOLE_TENANT : policy.subject();

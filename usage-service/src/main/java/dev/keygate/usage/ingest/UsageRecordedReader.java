@@ -46,7 +46,7 @@ class UsageRecordedReader {
             throw new UnreadableRecordException(where(record) + " has an implausible occurredAt.");
         }
         if (Stream.of(event.region(), event.tenantId(), event.userId(), event.callerType(), event.proxyKeyId(),
-                event.provider(), event.model(), event.operation(), event.traceId())
+                event.provider(), event.model(), event.operation(), event.traceId(), event.tier())
                 .anyMatch(text -> text != null && text.indexOf('\0') >= 0)) {
             throw new UnreadableRecordException(where(record) + " has a NUL character in a text field.");
         }

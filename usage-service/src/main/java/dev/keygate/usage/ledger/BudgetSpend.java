@@ -14,8 +14,9 @@ import java.util.UUID;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 
 /**
- * What newly recorded events add to one row of {@code budget_spend}: a subject's (the tenant, a user, a proxy key)
- * cost and tokens in one UTC day or month. Rows come in primary-key order so concurrent ledger transactions cannot
+ * What newly recorded events add to one row of {@code budget_spend}: a subject's (the tenant, a user, a proxy key, a
+ * license tier) cost and tokens in one UTC day or month. A tier's row counts every call of that tier in the tenant
+ * together, whichever license made it. Rows come in primary-key order so concurrent ledger transactions cannot
  * deadlock on them.
  */
 record BudgetSpend(String tenantId, String scope, String subject, String period, Instant periodStart,
@@ -44,6 +45,9 @@ record BudgetSpend(String tenantId, String scope, String subject, String period,
                 if (event.proxyKeyId() != null) {
                     add(rows, new BudgetSpend(event.tenantId(), "proxy-key", event.proxyKeyId(), period, start, cost,
                             tokens));
+                }
+                if (event.tier() != null) {
+                    add(rows, new BudgetSpend(event.tenantId(), "tier", event.tier(), period, start, cost, tokens));
                 }
             }
         }

@@ -42,13 +42,14 @@ public class Rerating {
             from (select tenant_id, date_trunc('hour', occurred_at, 'UTC') as hour, provider,
                          coalesce(model, '') as model, coalesce(user_id, '') as user_id,
                          coalesce(proxy_key_id, '') as proxy_key_id, coalesce(region, '') as region,
-                         coalesce(sum(cost_usd), 0) as cost,
+                         coalesce(tier, '') as tier, coalesce(sum(cost_usd), 0) as cost,
                          count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0) as unpriced
                   from usage_event
                   where tenant_id = ? and occurred_at >= ? and occurred_at < ?
-                  group by 1, 2, 3, 4, 5, 6, 7) s
+                  group by 1, 2, 3, 4, 5, 6, 7, 8) s
             where r.tenant_id = s.tenant_id and r.hour = s.hour and r.provider = s.provider and r.model = s.model
               and r.user_id = s.user_id and r.proxy_key_id = s.proxy_key_id and r.region = s.region
+              and r.tier = s.tier
             """;
 
     private static final String TOTALS = """

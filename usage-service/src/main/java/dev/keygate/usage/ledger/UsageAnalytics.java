@@ -114,19 +114,20 @@ public class UsageAnalytics {
         return histogram.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private static String where(UsageFilter filter, List<Object> arguments, boolean perUserAndKey) {
+    private static String where(UsageFilter filter, List<Object> arguments, boolean perCaller) {
         StringBuilder where = new StringBuilder(" where tenant_id = ? and hour >= ? and hour < ?");
         arguments.add(filter.tenantId());
         arguments.add(UsageLedger.utc(filter.from()));
         arguments.add(UsageLedger.utc(filter.to()));
         condition(where, arguments, "provider", filter.provider());
         condition(where, arguments, "model", filter.model());
-        if (perUserAndKey) {
+        if (perCaller) {
             condition(where, arguments, "user_id", filter.userId());
             condition(where, arguments, "proxy_key_id", filter.proxyKeyId());
+            condition(where, arguments, "tier", filter.tier());
         }
-        else if (filter.userId() != null || filter.proxyKeyId() != null) {
-            throw new IllegalArgumentException("latency is not kept per user or key");
+        else if (filter.userId() != null || filter.proxyKeyId() != null || filter.tier() != null) {
+            throw new IllegalArgumentException("latency is not kept per user, key or tier");
         }
         return where.toString();
     }
@@ -146,7 +147,8 @@ public class UsageAnalytics {
         long errors = row.getLong("errors");
         return new UsageRow(bucketStart, dimension(row, groupBy, Dimension.USER),
                 dimension(row, groupBy, Dimension.KEY), dimension(row, groupBy, Dimension.PROVIDER),
-                dimension(row, groupBy, Dimension.MODEL), dimension(row, groupBy, Dimension.REGION), requests, input,
+                dimension(row, groupBy, Dimension.MODEL), dimension(row, groupBy, Dimension.REGION),
+                dimension(row, groupBy, Dimension.TIER), requests, input,
                 output, row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"), Math.addExact(input, output),
                 errors, UsageRow.rate(errors, requests),
                 plain(row.getBigDecimal("cost_usd")),

@@ -17,7 +17,7 @@ public class UsageHistory {
     private static final String RECENT_EVENTS = """
             select event_id, occurred_at, received_at, region, tenant_id, user_id, caller_type, proxy_key_id,
                 provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, cost_usd
+                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, cost_usd, tier
             from usage_event
             where tenant_id = ?
             order by occurred_at desc, event_id desc
@@ -65,7 +65,7 @@ public class UsageHistory {
                 row.getBoolean("streamed"), row.getInt("status"), row.getLong("input_tokens"),
                 row.getLong("output_tokens"), row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"),
                 row.getLong("reasoning_tokens"), row.getLong("latency_ms"), row.getObject("first_byte_ms", Long.class),
-                row.getString("trace_id"), row.getBigDecimal("cost_usd"));
+                row.getString("trace_id"), row.getBigDecimal("cost_usd"), row.getString("tier"));
     }
 
     private static ModelUsage modelUsage(ResultSet row, int rowNum) throws SQLException {

@@ -33,8 +33,8 @@ public class UsageLedger {
     private static final String INSERT_EVENT = """
             insert into usage_event (event_id, occurred_at, region, tenant_id, user_id, caller_type, proxy_key_id,
                 provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, tier)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             on conflict (event_id) do nothing
             """;
 
@@ -72,17 +72,17 @@ public class UsageLedger {
     /** Rolls the newly inserted events up per hour and every analytics dimension, in key order (no deadlocks). */
     private static final String ADD_TO_ROLLUP = """
             insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
-                requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd,
+                tier, requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd,
                 unpriced_requests)
             select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), count(*), sum(input_tokens),
-                sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+                coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''), count(*),
+                sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
                 count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
                 count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
             from usage_event where event_id = any(?)
-            group by 1, 2, 3, 4, 5, 6, 7
-            order by 1, 2, 3, 4, 5, 6, 7
-            on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region) do update set
+            group by 1, 2, 3, 4, 5, 6, 7, 8
+            order by 1, 2, 3, 4, 5, 6, 7, 8
+            on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set
                 requests = r.requests + excluded.requests,
                 input_tokens = r.input_tokens + excluded.input_tokens,
                 output_tokens = r.output_tokens + excluded.output_tokens,
@@ -272,6 +272,7 @@ public class UsageLedger {
         statement.setLong(18, event.latencyMs());
         statement.setObject(19, event.firstByteMs(), Types.BIGINT);
         statement.setString(20, event.traceId());
+        statement.setString(21, event.tier());
     }
 
     private static void bindTotal(PreparedStatement statement, HourlyTotal total) throws SQLException {

@@ -16,9 +16,9 @@ import tools.jackson.databind.annotation.JsonNaming;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@JsonPropertyOrder({"bucketStart", "user", "key", "provider", "model", "region"})
+@JsonPropertyOrder({"bucketStart", "user", "key", "provider", "model", "region", "tier"})
 public record UsageRow(Instant bucketStart, String user, String key, String provider, String model, String region,
-                       long requests, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWriteTokens,
+                       String tier, long requests, long inputTokens, long outputTokens, long cacheReadTokens, long cacheWriteTokens,
                        long totalTokens, long errors, BigDecimal errorRate, BigDecimal costUsd,
                        long unpricedRequests) {
 
@@ -38,6 +38,8 @@ public record UsageRow(Instant bucketStart, String user, String key, String prov
                 return provider;
             case MODEL:
                 return model;
+            case TIER:
+                return tier;
             default:
                 return region;
         }

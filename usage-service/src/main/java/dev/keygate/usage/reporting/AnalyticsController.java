@@ -40,7 +40,7 @@ import tools.jackson.databind.annotation.JsonNaming;
 
 /**
  * Usage analytics of the caller's own tenant, answered from the hourly aggregates: usage and cost per time bucket and
- * group, top spenders, error rates and latency percentiles. Every answer is JSON, or CSV with {@code Accept: text/csv}
+ * group (user, proxy key, provider, model, region, license tier), top spenders, error rates and latency percentiles. Every answer is JSON, or CSV with {@code Accept: text/csv}
  * or {@code format=csv}.
  */
 @RestController
@@ -51,6 +51,7 @@ class AnalyticsController {
 
     static final MediaType TEXT_CSV = new MediaType("text", "csv");
     static final int MAX_TOP = 100;
+    static final String TIER_FILTER = "license tier, e.g. pro: only calls the proxy recorded with that tier";
     private static final DateTimeFormatter FILE_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmm'Z'")
             .withZone(ZoneOffset.UTC);
 
@@ -96,23 +97,28 @@ class AnalyticsController {
     }
 
     @GetMapping("/usage")
-    @Operation(summary = "Usage and cost per time bucket, grouped by any of user, key, provider, model, region")
+    @Operation(summary = "Usage and cost per time bucket, grouped by any of user, key, provider, model, region, tier",
+            description = "'tier' is the caller's license tier (free, pro, enterprise) that the proxy recorded with "
+                    + "each call of a license's device key; calls without one (keys people created, signed-in users, "
+                    + "calls recorded before tiers were recorded) are grouped under \"\".")
     ResponseEntity<?> usage(@AuthenticationPrincipal Jwt token,
                             @Parameter(description = "ISO-8601 instant, e.g. 2026-02-01T00:00:00Z") @RequestParam Instant from,
                             @Parameter(description = "ISO-8601 instant, exclusive") @RequestParam Instant to,
                             @Parameter(description = "hour, day or none") @RequestParam(defaultValue = "day") String bucket,
-                            @Parameter(description = "comma-separated: user, key, provider, model, region; none for totals")
+                            @Parameter(description = "comma-separated: user, key, provider, model, region, tier; none for "
+                                    + "totals")
                             @RequestParam(name = "group_by", defaultValue = "model") String groupBy,
                             @RequestParam(required = false) String provider,
                             @RequestParam(required = false) String model,
                             @RequestParam(required = false) String user,
                             @Parameter(description = "proxy key id") @RequestParam(required = false) String key,
+                            @Parameter(description = TIER_FILTER) @RequestParam(required = false) String tier,
                             @Parameter(description = "csv for a CSV download") @RequestParam(required = false) String format,
                             @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
         TimeBucket timeBucket = bucket(bucket);
         Set<Dimension> dimensions = dimensions(groupBy);
         AnalyticsPeriod period = AnalyticsPeriod.covering(from, to, timeBucket);
-        UsageFilter filter = filter(token, period, provider, model, user, key);
+        UsageFilter filter = filter(token, period, provider, model, user, key, tier);
         List<UsageRow> rows = analytics.usage(filter, timeBucket, dimensions, UsageAnalytics.Order.GROUPS, null);
         return answer(wantsCsv(format, accept), "usage", filter,
                 new UsageReport(period.from(), period.to(), timeBucket.name().toLowerCase(Locale.ROOT),
@@ -128,6 +134,7 @@ class AnalyticsController {
                                   @RequestParam(defaultValue = "10") int limit,
                                   @RequestParam(required = false) String provider,
                                   @RequestParam(required = false) String model,
+                                  @Parameter(description = TIER_FILTER) @RequestParam(required = false) String tier,
                                   @RequestParam(required = false) String format,
                                   @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
         Dimension dimension = switch (by) {
@@ -139,7 +146,7 @@ class AnalyticsController {
             throw new InvalidRequestException("'limit' must be between 1 and " + MAX_TOP + ".");
         }
         AnalyticsPeriod period = AnalyticsPeriod.covering(from, to, TimeBucket.NONE);
-        UsageFilter filter = filter(token, period, provider, model, null, null);
+        UsageFilter filter = filter(token, period, provider, model, null, null, tier);
         Set<Dimension> dimensions = EnumSet.of(dimension);
         List<UsageRow> rows = analytics.usage(filter, TimeBucket.NONE, dimensions, UsageAnalytics.Order.COST, limit);
         return answer(wantsCsv(format, accept), "top-spenders", filter,
@@ -156,12 +163,13 @@ class AnalyticsController {
                              @RequestParam(required = false) String model,
                              @RequestParam(required = false) String user,
                              @RequestParam(required = false) String key,
+                             @Parameter(description = TIER_FILTER) @RequestParam(required = false) String tier,
                              @RequestParam(required = false) String format,
                              @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
         TimeBucket timeBucket = bucket(bucket);
         Set<Dimension> dimensions = dimensions(groupBy);
         AnalyticsPeriod period = AnalyticsPeriod.covering(from, to, timeBucket);
-        UsageFilter filter = filter(token, period, provider, model, user, key);
+        UsageFilter filter = filter(token, period, provider, model, user, key, tier);
         List<UsageRow> rows = analytics.usage(filter, timeBucket, dimensions, UsageAnalytics.Order.ERROR_RATE, null);
         return answer(wantsCsv(format, accept), "errors", filter,
                 new UsageReport(period.from(), period.to(), timeBucket.name().toLowerCase(Locale.ROOT),
@@ -178,13 +186,15 @@ class AnalyticsController {
                               @RequestParam(required = false) String model,
                               @RequestParam(required = false) String user,
                               @RequestParam(required = false) String key,
+                              @RequestParam(required = false) String tier,
                               @RequestParam(required = false) String format,
                               @RequestHeader(name = HttpHeaders.ACCEPT, required = false) String accept) {
-        if (user != null || key != null) {
-            throw new InvalidRequestException("Latency is kept per provider and model only; remove 'user' and 'key'.");
+        if (user != null || key != null || tier != null) {
+            throw new InvalidRequestException("Latency is kept per provider and model only; remove 'user', 'key' and "
+                    + "'tier'.");
         }
         AnalyticsPeriod period = AnalyticsPeriod.covering(from, to, TimeBucket.NONE);
-        UsageFilter filter = filter(token, period, provider, model, null, null);
+        UsageFilter filter = filter(token, period, provider, model, null, null, null);
         List<LatencyRow> rows = analytics.latency(filter);
         return answer(wantsCsv(format, accept), "latency", filter, new LatencyReport(period.from(), period.to(), rows),
                 () -> {
@@ -199,9 +209,9 @@ class AnalyticsController {
     }
 
     private static UsageFilter filter(Jwt token, AnalyticsPeriod period, String provider, String model, String user,
-                                      String key) {
+                                      String key, String tier) {
         return new UsageFilter(Caller.from(token).tenantId(), period.from(), period.to(), blankToNull(provider),
-                blankToNull(model), blankToNull(user), blankToNull(key));
+                blankToNull(model), blankToNull(user), blankToNull(key), blankToNull(tier));
     }
 
     private static String blankToNull(String value) {
@@ -235,7 +245,8 @@ class AnalyticsController {
                     .filter(candidate -> candidate.parameterName().equals(trimmed))
                     .findFirst()
                     .orElseThrow(() -> new InvalidRequestException("'group_by' takes a comma-separated list of "
-                            + "user, key, provider, model, region, or 'none'; '" + trimmed + "' is not one of them."));
+                            + "user, key, provider, model, region, tier, or 'none'; '" + trimmed
+                            + "' is not one of them."));
             dimensions.add(dimension);
         }
         return dimensions;

@@ -125,6 +125,9 @@ class DashboardBrowserIT {
         // A soft monthly budget for the whole of acme: the budgets table and burn-down show it against its spend.
         jdbc.update("insert into budget_limit values ('acme', 'tenant', '*', ?, 'month', 100, null, false)",
                 "browser-" + UUID.randomUUID());
+        // And one for acme's pro licenses together.
+        jdbc.update("insert into budget_limit values ('acme', 'tier', 'pro', ?, 'month', 5000, null, false)",
+                "browser-" + UUID.randomUUID());
 
         browser.get("http://127.0.0.1:" + port + "/dashboard/");
         WebDriverWait wait = new WebDriverWait(browser, PATIENCE);
@@ -163,6 +166,9 @@ class DashboardBrowserIT {
                 start.atOffset(ZoneOffset.UTC), start.plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC));
         assertThat(renderedRows("by-model")).isEqualTo(ledgerModels)
                 .contains("anthropic | dash-b | 2 | 163,023 | 0 | 2.13701");
+        assertThat(renderedRows("by-tier")).isEqualTo(ledgerTiers(start, null))
+                .contains("(no tier) | 1 | 13,023 | 0 | 0.13701", "free | 1 | 0 | 1 | 0.00",
+                        "pro | 2 | 1,900,000 | 0 | 6.00");
 
         new Select(browser.findElement(By.id("model"))).selectByValue("dash-b");
         browser.findElement(By.id("apply")).click();
@@ -175,6 +181,9 @@ class DashboardBrowserIT {
         assertThat(text("total-cost")).isEqualTo(usd(dashB));
         assertThat(renderedRows("by-model")).hasSize(1);
         assertThat(browser.findElements(By.cssSelector("#cost-chart svg rect"))).hasSize(1);
+        assertThat(renderedRows("by-tier")).isEqualTo(ledgerTiers(start, "dash-b"))
+                .contains("(no tier) | 1 | 13,023 | 0 | 0.13701", "pro | 1 | 150,000 | 0 | 2.00")
+                .noneMatch(row -> row.startsWith("free"));
 
         LocalDate today = LocalDate.now(ZoneOffset.UTC);
         BigDecimal spent = jdbc.query("select cost_usd from budget_spend where tenant_id = 'acme' and scope = 'tenant' "
@@ -185,13 +194,37 @@ class DashboardBrowserIT {
                 .setScale(2, RoundingMode.HALF_UP).toPlainString() + " %";
         assertThat(renderedRows("budget-table")).anySatisfy(row -> assertThat(row)
                 .startsWith("Organisation (soft) | month | 100.00 USD | " + usd(spent) + " USD | " + used));
+        BigDecimal proSpent = jdbc.query("select cost_usd from budget_spend where tenant_id = 'acme' and scope = 'tier' "
+                        + "and subject = 'pro' and period = 'month' and period_start = ?", (row, n) -> row.getBigDecimal(1),
+                today.withDayOfMonth(1).atStartOfDay().atOffset(ZoneOffset.UTC)).stream().findFirst()
+                .orElse(BigDecimal.ZERO);
+        assertThat(renderedRows("budget-table")).anySatisfy(row -> assertThat(row)
+                .startsWith("License tier pro (soft) | month | 5,000.00 USD | " + usd(proSpent) + " USD | "));
         assertThat(browser.findElements(By.cssSelector("#burn-down svg rect"))).as("one bar per day so far")
                 .hasSize(today.getDayOfMonth());
     }
 
     /**
+     * The "By license tier" table as the ledger's raw events give it for the day (and model, when not null): tier
+     * order, calls without a tier first as "(no tier)".
+     */
+    private List<String> ledgerTiers(Instant day, String model) {
+        return jdbc.query("""
+                select coalesce(tier, '') as tier, count(*) as requests, sum(input_tokens + output_tokens) as tokens,
+                    count(*) filter (where status >= 400) as errors, coalesce(sum(cost_usd), 0) as cost
+                from usage_event where tenant_id = 'acme' and occurred_at >= ? and occurred_at < ?
+                    and coalesce(model, '') like ?
+                group by 1 order by 1""",
+                (row, n) -> String.join(" | ", row.getString("tier").isEmpty() ? "(no tier)" : row.getString("tier"),
+                        count(row.getLong("requests")), count(row.getLong("tokens")), count(row.getLong("errors")),
+                        usd(row.getBigDecimal("cost"))),
+                day.atOffset(ZoneOffset.UTC), day.plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC), model == null ? "%" : model);
+    }
+
+    /**
      * dash-a costs $2 / $4 and dash-b $10 / $20 per million input / output tokens (acme's own prices), so the day
-     * costs 4 + 0 + 2 + 0.13701 = $6.13701.
+     * costs 4 + 0 + 2 + 0.13701 = $6.13701: $6 of alice's pro license, $0.13701 of ana without a tier, and bob's
+     * failed call of a free license.
      */
     private void publishUsage(Instant day) throws Exception {
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
@@ -206,10 +239,12 @@ class DashboardBrowserIT {
                         "select count(*) from model_price where id = ?", Integer.class, price.priceId()) == 1);
             }
             List<UsageRecorded> events = List.of(
-                    event(day.plusSeconds(9 * 3600 + 600), "alice", "k-dash-1", "openai", "dash-a", 200, 1_500_000, 250_000),
-                    event(day.plusSeconds(9 * 3600 + 2400), "bob", "k-dash-2", "openai", "dash-a", 500, 0, 0),
-                    event(day.plusSeconds(15 * 3600), "alice", "k-dash-1", "anthropic", "dash-b", 200, 100_000, 50_000),
-                    event(day.plusSeconds(86_399), "ana", null, "anthropic", "dash-b", 200, 12_345, 678));
+                    event(day.plusSeconds(9 * 3600 + 600), "alice", "k-dash-1", "pro", "openai", "dash-a", 200,
+                            1_500_000, 250_000),
+                    event(day.plusSeconds(9 * 3600 + 2400), "bob", "k-dash-2", "free", "openai", "dash-a", 500, 0, 0),
+                    event(day.plusSeconds(15 * 3600), "alice", "k-dash-1", "pro", "anthropic", "dash-b", 200, 100_000,
+                            50_000),
+                    event(day.plusSeconds(86_399), "ana", null, null, "anthropic", "dash-b", 200, 12_345, 678));
             for (UsageRecorded event : events) {
                 producer.send(new ProducerRecord<>(Topics.USAGE_RECORDED, event.subjectKey(),
                         JSON.writeValueAsString(event))).get();
@@ -226,11 +261,11 @@ class DashboardBrowserIT {
                 Instant.parse("2014-01-01T00:00:00Z"), null, new BigDecimal(input), new BigDecimal(output), null, null);
     }
 
-    private static UsageRecorded event(Instant at, String user, String key, String provider, String model, int status,
-                                       long input, long output) {
+    private static UsageRecorded event(Instant at, String user, String key, String tier, String provider, String model,
+                                       int status, long input, long output) {
         return new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, at, "eu-west-1", "acme",
                 user, key == null ? "user_token" : "proxy_key", key, provider, model, "chat.completions", false, status,
-                new TokenUsage(input, output, 0, 0, 0), 300, 50L, null);
+                new TokenUsage(input, output, 0, 0, 0), 300, 50L, null, null, tier);
     }
 
     private String text(String id) {

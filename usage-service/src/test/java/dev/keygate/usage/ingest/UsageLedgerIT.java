@@ -21,6 +21,7 @@ import dev.keygate.contracts.usage.v1.BudgetShareRequested;
 import dev.keygate.contracts.usage.v1.BudgetState;
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
+import dev.keygate.usage.AlertWebhookReceiver;
 import dev.keygate.usage.LedgerContext;
 import dev.keygate.testkit.TestKafka;
 import dev.keygate.testkit.TopicRecorder;
@@ -122,7 +123,7 @@ class UsageLedgerIT extends LedgerContext {
                 Instant.parse("2026-03-01T10:15:30.123Z"), "eu-west-1", tenant, "alice", "proxy_key",
                 "c2f5b9a4-1d1e-4a8e-9a55-1f0c1f6b2a10", "anthropic", "claude-3-haiku-20240307", "messages", true, 200,
                 new TokenUsage(9_007_199_254_740_993L, 87, 2048, 1024, 11), 1834, 212L,
-                "4bf92f3577b34da6a3ce929d0e0e4736");
+                "4bf92f3577b34da6a3ce929d0e0e4736", null, "enterprise");
 
         publish(event);
 
@@ -130,7 +131,7 @@ class UsageLedgerIT extends LedgerContext {
         Map<String, Object> row = jdbc.queryForMap("""
                 select region, tenant_id, user_id, caller_type, proxy_key_id, provider, model, operation, streamed,
                     status, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
-                    latency_ms, first_byte_ms, trace_id, occurred_at = ? as occurred_at_exact
+                    latency_ms, first_byte_ms, trace_id, tier, occurred_at = ? as occurred_at_exact
                 from usage_event where event_id = ?""", utc(event.occurredAt()), event.eventId());
         assertThat(row).containsEntry("region", "eu-west-1")
                 .containsEntry("tenant_id", tenant)
@@ -150,7 +151,58 @@ class UsageLedgerIT extends LedgerContext {
                 .containsEntry("latency_ms", 1834L)
                 .containsEntry("first_byte_ms", 212L)
                 .containsEntry("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736")
+                .containsEntry("tier", "enterprise")
                 .containsEntry("occurred_at_exact", true);
+        assertThat(jdbc.queryForObject("select tier from usage_rollup_hourly where tenant_id = ?", String.class,
+                tenant)).isEqualTo("enterprise");
+        JsonNode listed = JSON.readTree(mvc.perform(get("/api/v1/usage/events").with(caller("analyst", tenant)))
+                .andExpect(status().isOk()).andReturn().getResponse().getContentAsString());
+        assertThat(listed).singleElement().satisfies(entry ->
+                assertThat(entry.get("tier").asString()).isEqualTo("enterprise"));
+    }
+
+    @Test
+    void aTierBudgetCountsEveryLicenseOfTheTierTogetherAndIsPublishedForProxies() throws Exception {
+        String tenant = uniqueTenant();
+        try (TopicRecorder states = TopicRecorder.subscribe(Topics.USAGE_BUDGET_STATE)) {
+            QuotaPolicyChanged pro = new QuotaPolicyChanged(UUID.randomUUID(), null, 0, Instant.now(),
+                    UUID.randomUUID(), tenant, "tier", "pro", null, 500, 1_000L, null, null, null, "hard", false);
+            producer.send(new ProducerRecord<>(Topics.ADMIN_QUOTA_POLICIES, pro.policyId().toString(),
+                    JSON.writeValueAsString(pro))).get();
+            String budget = tenant + "/tier/pro/" + pro.policyId() + "/day";
+            BudgetState fresh = JSON.readValue(states.await(record -> budget.equals(record.key()), PATIENCE).value(),
+                    BudgetState.class);
+            assertThat(fresh.scope()).isEqualTo("tier");
+            assertThat(fresh.subject()).isEqualTo("pro");
+            assertThat(fresh.limitTokens()).isEqualTo(1_000);
+            assertThat(fresh.hard()).isTrue();
+            assertThat(fresh.exhausted()).isFalse();
+
+            // Two licenses of the tier (600 + 500 tokens), one of another tier, and a caller without one.
+            List<UsageRecorded> calls = List.of(
+                    tiered(tenant, "license:a", "key-a", "pro", new TokenUsage(400, 200, 0, 0, 0)),
+                    tiered(tenant, "license:b", "key-b", "pro", new TokenUsage(300, 200, 0, 0, 0)),
+                    tiered(tenant, "license:c", "key-c", "free", new TokenUsage(5_000, 0, 0, 0, 0)),
+                    tiered(tenant, "alice", null, null, new TokenUsage(7_000, 0, 0, 0, 0)));
+            for (UsageRecorded call : calls) {
+                publish(call);
+            }
+            calls.forEach(call -> awaitStored(call.eventId()));
+
+            BudgetState exhausted = JSON.readValue(states.await(record -> budget.equals(record.key())
+                    && record.value().contains("\"exhausted\":true"), PATIENCE).value(), BudgetState.class);
+            assertThat(exhausted.spentTokens()).as("the whole tier, not one license").isEqualTo(1_100);
+            assertThat(jdbc.queryForList("""
+                    select subject || '=' || tokens from budget_spend
+                    where tenant_id = ? and scope = 'tier' and period = 'day' order by subject""", String.class, tenant))
+                    .containsExactly("free=5000", "pro=1100");
+            assertThat(jdbc.queryForList("""
+                    select tier || '=' || sum(requests) from usage_rollup_hourly where tenant_id = ?
+                    group by tier order by tier""", String.class, tenant)).containsExactly("=1", "free=1", "pro=2");
+            await().atMost(PATIENCE).until(() -> AlertWebhookReceiver.get().bodies().stream().anyMatch(body -> body
+                    .contains("License tier pro of " + tenant + ": hard daily budget (" + pro.policyId()
+                            + ") is spent: calls are refused until it renews; 1100 of 1000 tokens.")));
+        }
     }
 
     @Test
@@ -406,7 +458,8 @@ class UsageLedgerIT extends LedgerContext {
         publishPrice(tenant, "openai", "gpt-4.1", "2026-02-01T00:00:00Z", "2", "8", "0.5", "0");
         awaitPrices(tenant, 1);
         Instant at = Instant.parse("2026-02-14T12:30:00Z");
-        UsageRecorded call = event(tenant, "bob", "gpt-4.1", at, 200, new TokenUsage(500_000, 100_000, 0, 0, 0));
+        UsageRecorded call = withTier(event(tenant, "bob", "gpt-4.1", at, 200,
+                new TokenUsage(500_000, 100_000, 0, 0, 0)), "pro");
         UsageRecorded unpriced = event(tenant, "bob", "gpt-4.1-nano", at.plusSeconds(5), 200,
                 new TokenUsage(1_000_000, 0, 0, 0, 0));
         publish(call);
@@ -439,6 +492,10 @@ class UsageLedgerIT extends LedgerContext {
         assertThat(cost(unpriced)).isEqualByComparingTo("0.10");
         assertThat(jdbc.queryForObject("select sum(cost_usd) from usage_hourly where tenant_id = ?",
                 java.math.BigDecimal.class, tenant)).isEqualByComparingTo("1.00");
+        assertThat(jdbc.queryForList("""
+                select tier || '=' || cost_usd::numeric(10, 2) || '/' || unpriced_requests from usage_rollup_hourly
+                where tenant_id = ? order by tier""", String.class, tenant))
+                .as("each tier's rollup re-rated, none merged into another").containsExactly("=0.10/0", "pro=0.90/0");
         mvc.perform(post("/api/v1/ledger/rerate").param("from", "2026-02-14T13:00:00Z")
                         .param("to", "2026-02-14T12:00:00Z").with(caller("platform-admin", tenant)))
                 .andExpect(status().isBadRequest());
@@ -567,11 +624,24 @@ class UsageLedgerIT extends LedgerContext {
                 event.eventId());
     }
 
+    private static UsageRecorded tiered(String tenant, String user, String key, String tier, TokenUsage usage) {
+        return new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, Instant.now(),
+                "eu-west-1", tenant, user, key == null ? "user_token" : "proxy_key", key, "openai", "gpt-4o-mini",
+                "chat.completions", false, 200, usage, 250, 40L, null, null, tier);
+    }
+
     private static UsageRecorded event(String tenant, String user, String model, Instant at, int status,
                                        TokenUsage usage) {
         return new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, at, "eu-west-1",
                 tenant, user, "user_token", null, model.startsWith("claude") ? "anthropic" : "openai", model,
                 "chat.completions", false, status, usage, 250, 40L, null);
+    }
+
+    private static UsageRecorded withTier(UsageRecorded event, String tier) {
+        return new UsageRecorded(event.eventId(), event.type(), event.version(), event.occurredAt(), event.region(),
+                event.tenantId(), event.userId(), event.callerType(), event.proxyKeyId(), event.provider(),
+                event.model(), event.operation(), event.streamed(), event.status(), event.usage(), event.latencyMs(),
+                event.firstByteMs(), event.traceId(), event.budgetGrants(), tier);
     }
 
     private static void publish(UsageRecorded event) throws ExecutionException, InterruptedException {

@@ -115,9 +115,20 @@ class UsageRecordedReaderTest {
         assertThatThrownBy(() -> reader.read(record(FULL.replace("\"eu-west-1\"", "\"eu\\u0000west\""))))
                 .isInstanceOf(UnreadableRecordException.class)
                 .hasMessageContaining("NUL");
+        assertThatThrownBy(() -> reader.read(record(FULL.replace("\"streamed\"",
+                "\"tier\": \"pro\\u0000\", \"streamed\""))))
+                .isInstanceOf(UnreadableRecordException.class)
+                .hasMessageContaining("NUL");
         assertThatThrownBy(() -> reader.read(record(FULL.replace("2026-11-21T10:15:30.123Z",
                 "+300000-01-01T00:00:00Z"))))
                 .isInstanceOf(UnreadableRecordException.class);
+    }
+
+    @Test
+    void readsTheTierOfANewerProxyAndNoneFromAnOlderOne() {
+        assertThat(reader.read(record(FULL)).tier()).isNull();
+        assertThat(reader.read(record(FULL.replace("\"streamed\"", "\"tier\": \"pro\", \"streamed\""))).tier())
+                .isEqualTo("pro");
     }
 
     private static ConsumerRecord<String, String> record(String value) {

@@ -15,18 +15,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * V3 rolls up the events a ledger already held when it is upgraded, with the same buckets the ledger uses for new
- * events ({@link LatencyHistogram#bucketOf(long)}). A database of its own, migrated by Flyway as usage-service would.
+ * events ({@link LatencyHistogram#bucketOf(long)}); V9 keys the rollups by license tier, leaving what was rolled up
+ * before under no tier (''). A database of its own, migrated by Flyway as usage-service would.
  */
 class AnalyticsBackfillIT {
 
     @Test
     void rollsUpEventsRecordedBeforeTheAnalyticsTablesExisted() {
-        ServiceDatabase database = LocalPostgres.shared().database("usage_backfill", false);
-        DriverManagerDataSource source = new DriverManagerDataSource(database.jdbcUrl(), database.username(),
-                database.password());
+        DriverManagerDataSource source = emptyDatabase();
         JdbcTemplate jdbc = new JdbcTemplate(source);
-        jdbc.execute("drop schema public cascade");
-        jdbc.execute("create schema public");
         Flyway.configure().dataSource(source).target("2").load().migrate();
         insert(jdbc, "2026-01-05T10:05:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 200, 10, 5, "0.5", 100, 20L);
         insert(jdbc, "2026-01-05T10:30:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 500, 1, 0, null, 7, null);
@@ -60,6 +57,57 @@ class AnalyticsBackfillIT {
                 "11:00  first_byte 0 x1",
                 "11:00  latency 0 x1");
         assertThat(LatencyHistogram.upperBound(LatencyHistogram.bucketOf(100))).isBetween(100L, 104L);
+    }
+
+    @Test
+    void keysRollupsByTierAndKeepsWhatWasRolledUpBeforeUnderNoTierWithoutBackfill() {
+        DriverManagerDataSource source = emptyDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(source);
+        Flyway.configure().dataSource(source).target("2").load().migrate();
+        insert(jdbc, "2026-01-05T10:05:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 200, 10, 5, "0.5", 100, 20L);
+        insert(jdbc, "2026-01-05T10:30:00Z", "bob", "k2", "gpt-4o", "eu-west-1", 200, 1, 1, "0.25", 7, null);
+        Flyway.configure().dataSource(source).target("8").load().migrate();
+        List<Map<String, Object>> before = jdbc.queryForList(ROLLUP);
+
+        Flyway.configure().dataSource(source).load().migrate();
+
+        assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
+                Integer.class)).isEqualTo(9);
+        assertThat(jdbc.queryForList(ROLLUP)).as("the rollups themselves are untouched").isEqualTo(before);
+        assertThat(jdbc.queryForList("select distinct tier from usage_rollup_hourly", String.class))
+                .as("every row rolled up before is of calls without a tier").containsExactly("");
+        assertThat(jdbc.queryForObject("select count(*) from usage_event where tier is null", Integer.class))
+                .as("no backfill of past calls").isEqualTo(2);
+        assertThat(jdbc.queryForList("""
+                select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
+                where i.indrelid = 'usage_rollup_hourly'::regclass and i.indisprimary order by a.attname""",
+                String.class)).containsExactly("hour", "model", "provider", "proxy_key_id", "region", "tenant_id",
+                "tier", "user_id");
+        // Same hour, user, key, model and region, another tier: a row of its own, not a conflict.
+        jdbc.update("""
+                insert into usage_rollup_hourly (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier,
+                    requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd,
+                    unpriced_requests)
+                values ('acme', '2026-01-05T10:00:00Z', 'openai', 'gpt-4o', 'alice', 'k1', 'eu-west-1', 'pro',
+                    1, 1, 1, 0, 0, 0, 0, 0)""");
+        assertThat(jdbc.queryForList("""
+                select tier || ' ' || requests from usage_rollup_hourly where user_id = 'alice' order by tier""",
+                String.class)).containsExactly(" 1", "pro 1");
+    }
+
+    private static final String ROLLUP = """
+            select tenant_id, hour, provider, model, user_id, proxy_key_id, region, requests, input_tokens,
+                output_tokens, errors, cost_usd, unpriced_requests
+            from usage_rollup_hourly order by user_id""";
+
+    private static DriverManagerDataSource emptyDatabase() {
+        ServiceDatabase database = LocalPostgres.shared().database("usage_backfill", false);
+        DriverManagerDataSource source = new DriverManagerDataSource(database.jdbcUrl(), database.username(),
+                database.password());
+        JdbcTemplate jdbc = new JdbcTemplate(source);
+        jdbc.execute("drop schema public cascade");
+        jdbc.execute("create schema public");
+        return source;
     }
 
     private static void insert(JdbcTemplate jdbc, String at, String user, String key, String model, String region,

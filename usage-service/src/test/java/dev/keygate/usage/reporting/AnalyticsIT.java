@@ -76,12 +76,12 @@ class AnalyticsIT extends LedgerContext {
     /**
      * Two days of calls: gpt-4o-mini at $1 / $2 and claude-haiku-4 at $4 / $8 per million input / output tokens.
      * <pre>
-     * 04-01 10:05 alice k1 gpt     200 1,000,000 / 500,000  $2
-     * 04-01 10:40 bob   k2 gpt     500   100,000 / 0        $0.1
-     * 04-01 13:00 alice k2 claude  200   250,000 / 125,000  $2
-     * 04-02 09:00 bob   k1 claude  429         0 / 0        $0
-     * 04-02 09:30 carol -- gpt     200 3,000,000 / 1,000,000 $5
-     * 04-02 09:31 alice k1 mystery 200        10 / 10       unpriced
+     * 04-01 10:05 alice k1 gpt     200 1,000,000 / 500,000  $2       pro
+     * 04-01 10:40 bob   k2 gpt     500   100,000 / 0        $0.1     free
+     * 04-01 13:00 alice k2 claude  200   250,000 / 125,000  $2       pro
+     * 04-02 09:00 bob   k1 claude  429         0 / 0        $0       free
+     * 04-02 09:30 carol -- gpt     200 3,000,000 / 1,000,000 $5      (no tier)
+     * 04-02 09:31 alice k1 mystery 200        10 / 10       unpriced pro
      * </pre>
      */
     private String twoDaysOfCalls() throws Exception {
@@ -91,12 +91,14 @@ class AnalyticsIT extends LedgerContext {
         await().atMost(PATIENCE).until(() -> jdbc.queryForObject(
                 "select count(*) from model_price where tenant_id = ?", Integer.class, tenant) == 2);
         List<UsageRecorded> events = List.of(
-                event(tenant, "alice", "k1", "gpt-4o-mini", "2026-04-01T10:05:00Z", 200, 1_000_000, 500_000, 900, 90L),
-                event(tenant, "bob", "k2", "gpt-4o-mini", "2026-04-01T10:40:00Z", 500, 100_000, 0, 30, null),
-                event(tenant, "alice", "k2", "claude-haiku-4", "2026-04-01T13:00:00Z", 200, 250_000, 125_000, 400, 80L),
-                event(tenant, "bob", "k1", "claude-haiku-4", "2026-04-02T09:00:00Z", 429, 0, 0, 5, null),
+                event(tenant, "alice", "k1", "gpt-4o-mini", "2026-04-01T10:05:00Z", 200, 1_000_000, 500_000, 900, 90L,
+                        "pro"),
+                event(tenant, "bob", "k2", "gpt-4o-mini", "2026-04-01T10:40:00Z", 500, 100_000, 0, 30, null, "free"),
+                event(tenant, "alice", "k2", "claude-haiku-4", "2026-04-01T13:00:00Z", 200, 250_000, 125_000, 400, 80L,
+                        "pro"),
+                event(tenant, "bob", "k1", "claude-haiku-4", "2026-04-02T09:00:00Z", 429, 0, 0, 5, null, "free"),
                 event(tenant, CAROL, null, "gpt-4o-mini", "2026-04-02T09:30:00Z", 200, 3_000_000, 1_000_000, 2000, 100L),
-                event(tenant, "alice", "k1", "mystery-model", "2026-04-02T09:31:00Z", 200, 10, 10, 50, 20L));
+                event(tenant, "alice", "k1", "mystery-model", "2026-04-02T09:31:00Z", 200, 10, 10, 50, 20L, "pro"));
         publishAll(events);
         return tenant;
     }
@@ -149,6 +151,70 @@ class AnalyticsIT extends LedgerContext {
                 .param("to", "2026-04-03T00:00:00Z").param("group_by", "user").param("user", "alice")
                 .with(analyst(uniqueTenant())));
         assertThat(otherTenant.get("rows")).isEmpty();
+    }
+
+    @Test
+    void groupsAndFiltersUsageByLicenseTierWithCallsWithoutATierUnderTheEmptyTier() throws Exception {
+        String tenant = twoDaysOfCalls();
+        String from = "2026-04-01T00:00:00Z";
+        String to = "2026-04-03T00:00:00Z";
+
+        JsonNode byTier = getJson(get("/api/v1/analytics/usage").param("from", from).param("to", to)
+                .param("bucket", "none").param("group_by", "tier").with(analyst(tenant)));
+        assertThat(byTier.get("group_by").toString()).isEqualTo("[\"tier\"]");
+        List<String> rows = new ArrayList<>();
+        byTier.get("rows").forEach(row -> rows.add("'" + row.get("tier").asString() + "' requests="
+                + row.get("requests").asLong() + " tokens=" + row.get("total_tokens").asLong() + " errors="
+                + row.get("errors").asLong() + " cost=" + row.get("cost_usd").decimalValue().toPlainString()
+                + " unpriced=" + row.get("unpriced_requests").asLong()));
+        assertThat(rows).containsExactly(
+                "'' requests=1 tokens=4000000 errors=0 cost=5 unpriced=0",
+                "'free' requests=2 tokens=100000 errors=2 cost=0.1 unpriced=0",
+                "'pro' requests=3 tokens=1875020 errors=0 cost=4 unpriced=1");
+
+        JsonNode proPerDay = getJson(get("/api/v1/analytics/usage").param("from", from).param("to", to)
+                .param("group_by", "model").param("tier", "pro").with(analyst(tenant)));
+        List<String> pro = new ArrayList<>();
+        proPerDay.get("rows").forEach(row -> pro.add(row.get("bucket_start").asString().substring(0, 10) + " "
+                + row.get("model").asString() + " " + row.get("cost_usd").decimalValue().toPlainString()));
+        assertThat(pro).containsExactly("2026-04-01 claude-haiku-4 2", "2026-04-01 gpt-4o-mini 2",
+                "2026-04-02 mystery-model 0");
+        assertThat(proPerDay.get("rows").get(0).has("tier")).as("not grouped by tier").isFalse();
+
+        JsonNode freeSpenders = getJson(get("/api/v1/analytics/top-spenders").param("from", from).param("to", to)
+                .param("by", "user").param("tier", "free").with(analyst(tenant)));
+        assertThat(freeSpenders.get("rows")).singleElement().satisfies(row -> {
+            assertThat(row.get("user").asString()).isEqualTo("bob");
+            assertThat(row.get("cost_usd").decimalValue()).isEqualByComparingTo("0.1");
+        });
+        JsonNode freeErrors = getJson(get("/api/v1/analytics/errors").param("from", from).param("to", to)
+                .param("group_by", "tier").param("tier", "free").with(analyst(tenant)));
+        assertThat(freeErrors.get("rows")).singleElement().satisfies(row ->
+                assertThat(row.get("error_rate").decimalValue()).isEqualByComparingTo("1"));
+        assertThat(getJson(get("/api/v1/analytics/usage").param("from", from).param("to", to)
+                .param("group_by", "tier").param("tier", "pro").with(analyst(uniqueTenant()))).get("rows"))
+                .as("another tenant's tier").isEmpty();
+    }
+
+    @Test
+    void exportsUsageByTierAsCsvWithTheTierColumn() throws Exception {
+        String tenant = twoDaysOfCalls();
+
+        MockHttpServletResponse csv = mvc.perform(get("/api/v1/analytics/usage")
+                        .param("from", "2026-04-01T00:00:00Z").param("to", "2026-04-03T00:00:00Z")
+                        .param("bucket", "none").param("group_by", "tier,model").param("format", "csv")
+                        .with(analyst(tenant)))
+                .andExpect(status().isOk()).andReturn().getResponse();
+
+        assertThat(csv.getContentAsString()).isEqualTo(
+                "model,tier,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,"
+                        + "errors,error_rate,cost_usd,unpriced_requests\r\n"
+                        + "claude-haiku-4,free,1,0,0,0,0,0,1,1.0000,0,0\r\n"
+                        + "claude-haiku-4,pro,1,250000,125000,0,0,375000,0,0.0000,2,0\r\n"
+                        + "gpt-4o-mini,,1,3000000,1000000,0,0,4000000,0,0.0000,5,0\r\n"
+                        + "gpt-4o-mini,free,1,100000,0,0,0,100000,1,1.0000,0.1,0\r\n"
+                        + "gpt-4o-mini,pro,1,1000000,500000,0,0,1500000,0,0.0000,2,0\r\n"
+                        + "mystery-model,pro,1,10,10,0,0,20,0,0.0000,0,1\r\n");
     }
 
     @Test
@@ -265,6 +331,13 @@ class AnalyticsIT extends LedgerContext {
         // 10 input tokens at $1,000,000 per million.
         assertThat(report.get("rows").get(0).get("cost_usd").decimalValue()).isEqualByComparingTo("10");
         assertThat(report.get("rows").get(0).get("unpriced_requests").asLong()).isZero();
+        JsonNode byTier = getJson(get("/api/v1/analytics/usage").param("from", "2026-04-02T00:00:00Z")
+                .param("to", "2026-04-03T00:00:00Z").param("bucket", "none").param("group_by", "tier")
+                .with(analyst(tenant)));
+        List<String> tiers = new ArrayList<>();
+        byTier.get("rows").forEach(row -> tiers.add("'" + row.get("tier").asString() + "' "
+                + row.get("cost_usd").decimalValue().toPlainString() + "/" + row.get("unpriced_requests").asLong()));
+        assertThat(tiers).as("the re-rated call stays in its tier").containsExactly("'' 5/0", "'free' 0/0", "'pro' 10/0");
     }
 
     @Test
@@ -274,7 +347,7 @@ class AnalyticsIT extends LedgerContext {
                 .param("to", "2026-04-02T00:00:00Z").param("bucket", "week").with(analyst(tenant)), "'bucket' must be");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
                 .param("to", "2026-04-02T00:00:00Z").param("group_by", "model,team").with(analyst(tenant)),
-                "'team' is not one of them");
+                "user, key, provider, model, region, tier, or 'none'; 'team' is not one of them");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-02T00:00:00Z")
                 .param("to", "2026-04-01T00:00:00Z").with(analyst(tenant)), "'from' must be before 'to'");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-01-01T00:00:00Z")
@@ -289,7 +362,10 @@ class AnalyticsIT extends LedgerContext {
                 .param("to", "2026-04-02T00:00:00Z").param("limit", "0").with(analyst(tenant)), "'limit'");
         expectProblem(get("/api/v1/analytics/latency").param("from", "2026-04-01T00:00:00Z")
                 .param("to", "2026-04-02T00:00:00Z").param("user", "alice").with(analyst(tenant)),
-                "remove 'user' and 'key'");
+                "remove 'user', 'key' and 'tier'");
+        expectProblem(get("/api/v1/analytics/latency").param("from", "2026-04-01T00:00:00Z")
+                .param("to", "2026-04-02T00:00:00Z").param("tier", "pro").with(analyst(tenant)),
+                "kept per provider and model only");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
                 .param("to", "2026-04-02T00:00:00Z").param("format", "xml").with(analyst(tenant)), "'format'");
         expectProblem(get("/api/v1/analytics/usage").param("from", "2026-04-01T00:00:00Z")
@@ -307,8 +383,16 @@ class AnalyticsIT extends LedgerContext {
                 .getResponse().getContentAsString());
         assertThat(api.get("paths").has("/api/v1/analytics/usage")).isTrue();
         assertThat(api.get("paths").has("/api/v1/analytics/latency")).isTrue();
-        assertThat(api.get("paths").get("/api/v1/analytics/usage").get("get").get("parameters").toString())
-                .contains("group_by");
+        JsonNode usage = api.get("paths").get("/api/v1/analytics/usage").get("get");
+        List<String> parameters = new ArrayList<>();
+        usage.get("parameters").forEach(parameter -> parameters.add(parameter.get("name").asString()));
+        assertThat(parameters).contains("group_by", "tier");
+        usage.get("parameters").forEach(parameter -> {
+            if (parameter.get("name").asString().equals("group_by")) {
+                assertThat(parameter.get("description").asString()).contains("tier");
+            }
+        });
+        assertThat(usage.get("description").asString()).contains("license tier");
     }
 
     private static void assertWithinBucketError(long reported, long exact) {
@@ -438,10 +522,15 @@ class AnalyticsIT extends LedgerContext {
 
     static UsageRecorded event(String tenant, String user, String key, String model, String at, int status,
                                long input, long output, long latencyMs, Long firstByteMs) {
+        return event(tenant, user, key, model, at, status, input, output, latencyMs, firstByteMs, null);
+    }
+
+    static UsageRecorded event(String tenant, String user, String key, String model, String at, int status,
+                               long input, long output, long latencyMs, Long firstByteMs, String tier) {
         return new UsageRecorded(UUID.randomUUID(), UsageRecorded.TYPE, UsageRecorded.VERSION, Instant.parse(at),
                 "eu-west-1", tenant, user, key == null ? "user_token" : "proxy_key", key,
                 model.startsWith("claude") ? "anthropic" : "openai", model, "chat.completions", false, status,
-                new TokenUsage(input, output, 0, 0, 0), latencyMs, firstByteMs, null);
+                new TokenUsage(input, output, 0, 0, 0), latencyMs, firstByteMs, null, null, tier);
     }
 
     private static String uniqueTenant() {

@@ -16,7 +16,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * {@code null} (not limited by this policy); where several policies reach one call, each is enforced.
  *
  * @param scope what the policy limits: {@code tenant} (everyone in it together), {@code user} (each named user),
- *              {@code proxy-key} (one key) or {@code tier} (every device key of licenses of that tier)
+ *              {@code proxy-key} (one key) or {@code tier} (device keys of licenses of that tier: its request limits
+ *              count each license apart, its token and cost limits the whole tier's spend in the tenant together)
  * @param subject the user id, proxy key id or tier id; {@code null} for {@code tenant}
  * @param enforcement {@code hard} refuses calls past a limit; {@code soft} lets them through and reports them
  * @param deleted {@code true} once the policy is gone

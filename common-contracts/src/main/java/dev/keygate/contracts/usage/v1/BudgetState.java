@@ -13,10 +13,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * Where one budget stands (wire type {@code budget.state}), published by usage-service from its ledger on the
  * compacted topic {@code keygate.usage.budget-state.v1}, keyed by {@link #key()}: the latest state per budget and
  * period is what every proxy admits calls against. A budget is a cost or token limit of a quota policy, or a proxy
- * key's own monthly budget.
+ * key's own monthly budget. A {@code tier} budget counts the spend of every call of that license tier in the tenant
+ * together (not each license apart).
  *
- * @param scope {@code tenant}, {@code user} or {@code proxy-key}
- * @param subject the user id or proxy key id; {@code null} for {@code tenant}
+ * @param scope {@code tenant}, {@code user}, {@code proxy-key} or {@code tier} (added within v1: a consumer built
+ *              before it refuses such a state)
+ * @param subject the user id, proxy key id or license tier ({@code free}, {@code pro}, ...); {@code null} for
+ *                {@code tenant}
  * @param source the quota policy id, or {@code proxy-key} for a key's own monthly budget
  * @param period {@code day} or {@code month} (UTC); the budget renews at {@code periodEnd}
  * @param limitUsd the cost limit, {@code null} when this budget limits tokens only
@@ -33,7 +36,7 @@ public record BudgetState(UUID eventId, String type, int version, Instant occurr
 
     public static final String TYPE = "budget.state";
     public static final int VERSION = 1;
-    public static final Set<String> SCOPES = Set.of("tenant", "user", "proxy-key");
+    public static final Set<String> SCOPES = Set.of("tenant", "user", "proxy-key", "tier");
     public static final Set<String> PERIODS = Set.of("day", "month");
 
     public BudgetState {
