@@ -1,18 +1,19 @@
 package dev.keygate.usage.ledger;
 
 import java.math.BigDecimal;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Types;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -30,84 +31,100 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class UsageLedger {
 
-    private static final String INSERT_EVENT = """
-            insert into usage_event (event_id, occurred_at, region, tenant_id, user_id, caller_type, proxy_key_id,
-                provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
-                cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, tier)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            on conflict (event_id) do nothing
-            """;
+    /**
+     * Inserts a batch given as one array per column, prices each new event with the price in force when it happened,
+     * and rolls the new ones up per hour and every analytics dimension and into the latency histograms, in one
+     * statement. Only rows the insert returns (new event ids) reach the rollups, so a redelivery changes nothing;
+     * rollup rows are written in key order (no deadlocks). Returns each new event's id and cost.
+     */
+    private static final String INSERT_EVENTS = """
+            with e as (
+                select * from unnest(?::uuid[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                    ?::text[], ?::text[], ?::text[], ?::boolean[], ?::integer[], ?::bigint[], ?::bigint[], ?::bigint[],
+                    ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[])
+                    as b(event_id, occurred_at, region, tenant_id, user_id, caller_type, proxy_key_id, provider, model,
+                        operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
+                        cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, tier)
+            ), inserted as (
+                insert into usage_event (event_id, occurred_at, region, tenant_id, user_id, caller_type, proxy_key_id,
+                    provider, model, operation, streamed, status, input_tokens, output_tokens, cache_read_tokens,
+                    cache_write_tokens, reasoning_tokens, latency_ms, first_byte_ms, trace_id, tier, cost_usd)
+                select e.event_id, e.occurred_at, e.region, e.tenant_id, e.user_id, e.caller_type, e.proxy_key_id,
+                    e.provider, e.model, e.operation, e.streamed, e.status, e.input_tokens, e.output_tokens,
+                    e.cache_read_tokens, e.cache_write_tokens, e.reasoning_tokens, e.latency_ms, e.first_byte_ms,
+                    e.trace_id, e.tier, %s
+                from e
+                on conflict (event_id) do nothing
+                returning event_id, occurred_at, region, tenant_id, user_id, proxy_key_id, provider, model, status,
+                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, first_byte_ms, tier,
+                    cost_usd
+            ), rollup as (
+                insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
+                    tier, requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors,
+                    cost_usd, unpriced_requests)
+                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
+                    coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''),
+                    count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+                    count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
+                    count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
+                from inserted
+                group by 1, 2, 3, 4, 5, 6, 7, 8
+                order by 1, 2, 3, 4, 5, 6, 7, 8
+                on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set
+                    requests = r.requests + excluded.requests,
+                    input_tokens = r.input_tokens + excluded.input_tokens,
+                    output_tokens = r.output_tokens + excluded.output_tokens,
+                    cache_read_tokens = r.cache_read_tokens + excluded.cache_read_tokens,
+                    cache_write_tokens = r.cache_write_tokens + excluded.cache_write_tokens,
+                    errors = r.errors + excluded.errors,
+                    cost_usd = r.cost_usd + excluded.cost_usd,
+                    unpriced_requests = r.unpriced_requests + excluded.unpriced_requests
+            ), latency as (
+                -- The bucket formula is explained in V3.
+                insert into usage_latency_hourly as l (tenant_id, hour, provider, model, metric, bucket, requests)
+                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
+                    %s, count(*)
+                from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
+                      from inserted
+                      union all
+                      select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms
+                      from inserted where first_byte_ms is not null) m
+                group by 1, 2, 3, 4, 5, 6
+                order by 1, 2, 3, 4, 5, 6
+                on conflict (tenant_id, hour, provider, model, metric, bucket) do update set
+                    requests = l.requests + excluded.requests
+            )
+            select event_id, cost_usd from inserted
+            """.formatted(PriceList.COST_OF_EVENT, LatencyHistogram.BUCKET_OF_MS);
 
-    private static final String PRICE_EVENTS = """
-            update usage_event e set cost_usd = %s
-            where e.event_id = any(?)
-            returning e.event_id, e.cost_usd
-            """.formatted(PriceList.COST_OF_EVENT);
-
+    /** Adds totals given as one array per column, in the order given (primary-key order: no deadlocks). */
     private static final String ADD_TO_HOUR = """
-            insert into usage_hourly (tenant_id, hour, provider, model, user_id, requests, input_tokens, output_tokens,
-                cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            insert into usage_hourly as h (tenant_id, hour, provider, model, user_id, requests, input_tokens,
+                output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
+            select * from unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bigint[],
+                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::bigint[])
             on conflict (tenant_id, hour, provider, model, user_id) do update set
-                requests = usage_hourly.requests + excluded.requests,
-                input_tokens = usage_hourly.input_tokens + excluded.input_tokens,
-                output_tokens = usage_hourly.output_tokens + excluded.output_tokens,
-                cache_read_tokens = usage_hourly.cache_read_tokens + excluded.cache_read_tokens,
-                cache_write_tokens = usage_hourly.cache_write_tokens + excluded.cache_write_tokens,
-                errors = usage_hourly.errors + excluded.errors,
-                cost_usd = usage_hourly.cost_usd + excluded.cost_usd,
-                unpriced_requests = usage_hourly.unpriced_requests + excluded.unpriced_requests
+                requests = h.requests + excluded.requests,
+                input_tokens = h.input_tokens + excluded.input_tokens,
+                output_tokens = h.output_tokens + excluded.output_tokens,
+                cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens,
+                cache_write_tokens = h.cache_write_tokens + excluded.cache_write_tokens,
+                errors = h.errors + excluded.errors,
+                cost_usd = h.cost_usd + excluded.cost_usd,
+                unpriced_requests = h.unpriced_requests + excluded.unpriced_requests
             """;
 
+    /** Adds spend given as one array per column, in the order given (primary-key order: no deadlocks). */
     private static final String ADD_TO_SPEND = """
-            insert into budget_spend (tenant_id, scope, subject, period, period_start, cost_usd, tokens)
-            values (?, ?, ?, ?, ?, ?, ?)
+            insert into budget_spend as s (tenant_id, scope, subject, period, period_start, cost_usd, tokens)
+            select * from unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::numeric[],
+                ?::bigint[])
             on conflict (tenant_id, scope, subject, period, period_start) do update set
-                cost_usd = budget_spend.cost_usd + excluded.cost_usd,
-                tokens = budget_spend.tokens + excluded.tokens
+                cost_usd = s.cost_usd + excluded.cost_usd,
+                tokens = s.tokens + excluded.tokens
             """;
 
     private static final String ADD_TO_GRANT = "update budget_grant set used_tokens = used_tokens + ? where grant_id = ?";
-
-    /** Rolls the newly inserted events up per hour and every analytics dimension, in key order (no deadlocks). */
-    private static final String ADD_TO_ROLLUP = """
-            insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
-                tier, requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd,
-                unpriced_requests)
-            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''), count(*),
-                sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
-                count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
-                count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
-            from usage_event where event_id = any(?)
-            group by 1, 2, 3, 4, 5, 6, 7, 8
-            order by 1, 2, 3, 4, 5, 6, 7, 8
-            on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set
-                requests = r.requests + excluded.requests,
-                input_tokens = r.input_tokens + excluded.input_tokens,
-                output_tokens = r.output_tokens + excluded.output_tokens,
-                cache_read_tokens = r.cache_read_tokens + excluded.cache_read_tokens,
-                cache_write_tokens = r.cache_write_tokens + excluded.cache_write_tokens,
-                errors = r.errors + excluded.errors,
-                cost_usd = r.cost_usd + excluded.cost_usd,
-                unpriced_requests = r.unpriced_requests + excluded.unpriced_requests
-            """;
-
-    /** Adds the newly inserted events to the latency histograms; the bucket formula is explained in V3. */
-    private static final String ADD_TO_LATENCY = """
-            insert into usage_latency_hourly as l (tenant_id, hour, provider, model, metric, bucket, requests)
-            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
-                %s, count(*)
-            from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
-                  from usage_event where event_id = any(?)
-                  union all
-                  select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms
-                  from usage_event where event_id = any(?) and first_byte_ms is not null) m
-            group by 1, 2, 3, 4, 5, 6
-            order by 1, 2, 3, 4, 5, 6
-            on conflict (tenant_id, hour, provider, model, metric, bucket) do update set
-                requests = l.requests + excluded.requests
-            """.formatted(LatencyHistogram.BUCKET_OF_MS);
 
     private final JdbcTemplate jdbc;
 
@@ -126,63 +143,114 @@ public class UsageLedger {
         }
         // Id order: two transactions inserting the same redelivered ids wait on each other instead of deadlocking.
         List<UsageRecorded> ordered = events.stream().sorted(Comparator.comparing(UsageRecorded::eventId)).toList();
-        int[] inserted = jdbc.batchUpdate(INSERT_EVENT, new BatchPreparedStatementSetter() {
-            @Override
-            public void setValues(PreparedStatement statement, int i) throws SQLException {
-                bindEvent(statement, ordered.get(i));
-            }
-
-            @Override
-            public int getBatchSize() {
-                return ordered.size();
+        Map<UUID, BigDecimal> costs = new HashMap<>();
+        Set<UUID> inserted = new HashSet<>();
+        jdbc.query(connection -> {
+            PreparedStatement statement = connection.prepareStatement(INSERT_EVENTS);
+            bindEvents(connection, statement, ordered);
+            return statement;
+        }, (RowCallbackHandler) row -> {
+            UUID id = row.getObject("event_id", UUID.class);
+            inserted.add(id);
+            BigDecimal cost = row.getBigDecimal("cost_usd");
+            if (cost != null) {
+                costs.put(id, cost);
             }
         });
-        List<UsageRecorded> fresh = new ArrayList<>(ordered.size());
-        for (int i = 0; i < inserted.length; i++) {
-            if (inserted[i] == Statement.SUCCESS_NO_INFO) {
-                // Without per-row counts a redelivery could not be told from a new event; refuse rather than guess.
-                throw new IllegalStateException("The JDBC driver did not report per-row insert counts; "
-                        + "do not enable reWriteBatchedInserts for the usage database.");
-            }
-            if (inserted[i] > 0) {
-                fresh.add(ordered.get(i));
+        List<UsageRecorded> fresh = new ArrayList<>(inserted.size());
+        for (UsageRecorded event : ordered) {
+            // remove: an id twice in one batch is one new event.
+            if (inserted.remove(event.eventId())) {
+                fresh.add(event);
             }
         }
-        Map<UUID, BigDecimal> costs = price(fresh);
-        List<HourlyTotal> totals = HourlyTotal.of(fresh, costs);
-        jdbc.batchUpdate(ADD_TO_HOUR, new BatchPreparedStatementSetter() {
-            @Override
-            public void setValues(PreparedStatement statement, int i) throws SQLException {
-                bindTotal(statement, totals.get(i));
-            }
-
-            @Override
-            public int getBatchSize() {
-                return totals.size();
-            }
-        });
-        List<BudgetSpend> spend = BudgetSpend.of(fresh, costs);
-        jdbc.batchUpdate(ADD_TO_SPEND, new BatchPreparedStatementSetter() {
-            @Override
-            public void setValues(PreparedStatement statement, int i) throws SQLException {
-                BudgetSpend row = spend.get(i);
-                statement.setString(1, row.tenantId());
-                statement.setString(2, row.scope());
-                statement.setString(3, row.subject());
-                statement.setString(4, row.period());
-                statement.setObject(5, utc(row.periodStart()));
-                statement.setBigDecimal(6, row.cost());
-                statement.setLong(7, row.tokens());
-            }
-
-            @Override
-            public int getBatchSize() {
-                return spend.size();
-            }
-        });
+        addToHours(HourlyTotal.of(fresh, costs));
+        addToSpend(BudgetSpend.of(fresh, costs));
         addToGrants(fresh);
-        rollUp(fresh);
         return fresh.size();
+    }
+
+    private void addToHours(List<HourlyTotal> totals) {
+        if (totals.isEmpty()) {
+            return;
+        }
+        int n = totals.size();
+        String[] tenants = new String[n];
+        String[] hours = new String[n];
+        String[] providers = new String[n];
+        String[] models = new String[n];
+        String[] users = new String[n];
+        Long[] requests = new Long[n];
+        Long[] input = new Long[n];
+        Long[] output = new Long[n];
+        Long[] cacheRead = new Long[n];
+        Long[] cacheWrite = new Long[n];
+        Long[] errors = new Long[n];
+        BigDecimal[] cost = new BigDecimal[n];
+        Long[] unpriced = new Long[n];
+        for (int i = 0; i < n; i++) {
+            HourlyTotal total = totals.get(i);
+            HourlyTotal.Bucket bucket = total.bucket();
+            tenants[i] = bucket.tenantId();
+            hours[i] = bucket.hour().toString();
+            providers[i] = bucket.provider();
+            models[i] = bucket.model();
+            users[i] = bucket.userId();
+            requests[i] = total.requests();
+            input[i] = total.inputTokens();
+            output[i] = total.outputTokens();
+            cacheRead[i] = total.cacheReadTokens();
+            cacheWrite[i] = total.cacheWriteTokens();
+            errors[i] = total.errors();
+            cost[i] = total.cost();
+            unpriced[i] = total.unpriced();
+        }
+        jdbc.update(connection -> {
+            PreparedStatement statement = connection.prepareStatement(ADD_TO_HOUR);
+            Object[][] columns = {tenants, hours, providers, models, users, requests, input, output, cacheRead,
+                    cacheWrite, errors, cost, unpriced};
+            String[] types = {"text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "int8",
+                    "numeric", "int8"};
+            for (int c = 0; c < columns.length; c++) {
+                statement.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
+            }
+            return statement;
+        });
+    }
+
+    private void addToSpend(List<BudgetSpend> spend) {
+        if (spend.isEmpty()) {
+            return;
+        }
+        int n = spend.size();
+        String[] tenants = new String[n];
+        String[] scopes = new String[n];
+        String[] subjects = new String[n];
+        String[] periods = new String[n];
+        String[] starts = new String[n];
+        BigDecimal[] cost = new BigDecimal[n];
+        Long[] tokens = new Long[n];
+        for (int i = 0; i < n; i++) {
+            BudgetSpend row = spend.get(i);
+            tenants[i] = row.tenantId();
+            scopes[i] = row.scope();
+            subjects[i] = row.subject();
+            periods[i] = row.period();
+            starts[i] = row.periodStart().toString();
+            cost[i] = row.cost();
+            tokens[i] = row.tokens();
+        }
+        jdbc.update(connection -> {
+            PreparedStatement statement = connection.prepareStatement(ADD_TO_SPEND);
+            statement.setArray(1, connection.createArrayOf("text", tenants));
+            statement.setArray(2, connection.createArrayOf("text", scopes));
+            statement.setArray(3, connection.createArrayOf("text", subjects));
+            statement.setArray(4, connection.createArrayOf("text", periods));
+            statement.setArray(5, connection.createArrayOf("text", starts));
+            statement.setArray(6, connection.createArrayOf("numeric", cost));
+            statement.setArray(7, connection.createArrayOf("int8", tokens));
+            return statement;
+        });
     }
 
     /** Counts each new event's tokens against the budget shares it reserved under, in grant order (no deadlocks). */
@@ -213,83 +281,62 @@ public class UsageLedger {
         });
     }
 
-    private void rollUp(List<UsageRecorded> fresh) {
-        if (fresh.isEmpty()) {
-            return;
+    /** Binds the events as one array per column of {@link #INSERT_EVENTS}, in their order. */
+    private static void bindEvents(Connection connection, PreparedStatement statement, List<UsageRecorded> events)
+            throws SQLException {
+        int n = events.size();
+        UUID[] ids = new UUID[n];
+        String[] occurred = new String[n];
+        String[] regions = new String[n];
+        String[] tenants = new String[n];
+        String[] users = new String[n];
+        String[] callerTypes = new String[n];
+        String[] keys = new String[n];
+        String[] providers = new String[n];
+        String[] models = new String[n];
+        String[] operations = new String[n];
+        Boolean[] streamed = new Boolean[n];
+        Integer[] statuses = new Integer[n];
+        Long[] input = new Long[n];
+        Long[] output = new Long[n];
+        Long[] cacheRead = new Long[n];
+        Long[] cacheWrite = new Long[n];
+        Long[] reasoning = new Long[n];
+        Long[] latency = new Long[n];
+        Long[] firstByte = new Long[n];
+        String[] traces = new String[n];
+        String[] tiers = new String[n];
+        for (int i = 0; i < n; i++) {
+            UsageRecorded event = events.get(i);
+            ids[i] = event.eventId();
+            occurred[i] = event.occurredAt().toString();
+            regions[i] = event.region();
+            tenants[i] = event.tenantId();
+            users[i] = event.userId();
+            callerTypes[i] = event.callerType();
+            keys[i] = event.proxyKeyId();
+            providers[i] = event.provider();
+            models[i] = event.model();
+            operations[i] = event.operation();
+            streamed[i] = event.streamed();
+            statuses[i] = event.status();
+            input[i] = event.usage().inputTokens();
+            output[i] = event.usage().outputTokens();
+            cacheRead[i] = event.usage().cacheReadTokens();
+            cacheWrite[i] = event.usage().cacheWriteTokens();
+            reasoning[i] = event.usage().reasoningTokens();
+            latency[i] = event.latencyMs();
+            firstByte[i] = event.firstByteMs();
+            traces[i] = event.traceId();
+            tiers[i] = event.tier();
         }
-        UUID[] ids = fresh.stream().map(UsageRecorded::eventId).toArray(UUID[]::new);
-        jdbc.update(connection -> {
-            PreparedStatement statement = connection.prepareStatement(ADD_TO_ROLLUP);
-            statement.setArray(1, connection.createArrayOf("uuid", ids));
-            return statement;
-        });
-        jdbc.update(connection -> {
-            PreparedStatement statement = connection.prepareStatement(ADD_TO_LATENCY);
-            statement.setArray(1, connection.createArrayOf("uuid", ids));
-            statement.setArray(2, connection.createArrayOf("uuid", ids));
-            return statement;
-        });
-    }
-
-    /** Prices the newly recorded events with the price in force when each happened; absent: no price known. */
-    private Map<UUID, BigDecimal> price(List<UsageRecorded> fresh) {
-        Map<UUID, BigDecimal> costs = new HashMap<>();
-        if (fresh.isEmpty()) {
-            return costs;
+        Object[][] columns = {ids, occurred, regions, tenants, users, callerTypes, keys, providers, models, operations,
+                streamed, statuses, input, output, cacheRead, cacheWrite, reasoning, latency, firstByte, traces, tiers};
+        String[] types = {"uuid", "text", "text", "text", "text", "text", "text", "text", "text", "text", "bool",
+                "int4", "int8", "int8", "int8", "int8", "int8", "int8", "int8", "text", "text"};
+        for (int c = 0; c < columns.length; c++) {
+            statement.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
         }
-        UUID[] ids = fresh.stream().map(UsageRecorded::eventId).toArray(UUID[]::new);
-        jdbc.query(connection -> {
-            PreparedStatement statement = connection.prepareStatement(PRICE_EVENTS);
-            statement.setArray(1, connection.createArrayOf("uuid", ids));
-            return statement;
-        }, (RowCallbackHandler) row -> {
-            BigDecimal cost = row.getBigDecimal("cost_usd");
-            if (cost != null) {
-                costs.put(row.getObject("event_id", UUID.class), cost);
-            }
-        });
-        return costs;
-    }
-
-    private static void bindEvent(PreparedStatement statement, UsageRecorded event) throws SQLException {
-        statement.setObject(1, event.eventId());
-        statement.setObject(2, utc(event.occurredAt()));
-        statement.setString(3, event.region());
-        statement.setString(4, event.tenantId());
-        statement.setString(5, event.userId());
-        statement.setString(6, event.callerType());
-        statement.setString(7, event.proxyKeyId());
-        statement.setString(8, event.provider());
-        statement.setString(9, event.model());
-        statement.setString(10, event.operation());
-        statement.setBoolean(11, event.streamed());
-        statement.setInt(12, event.status());
-        statement.setLong(13, event.usage().inputTokens());
-        statement.setLong(14, event.usage().outputTokens());
-        statement.setLong(15, event.usage().cacheReadTokens());
-        statement.setLong(16, event.usage().cacheWriteTokens());
-        statement.setLong(17, event.usage().reasoningTokens());
-        statement.setLong(18, event.latencyMs());
-        statement.setObject(19, event.firstByteMs(), Types.BIGINT);
-        statement.setString(20, event.traceId());
-        statement.setString(21, event.tier());
-    }
-
-    private static void bindTotal(PreparedStatement statement, HourlyTotal total) throws SQLException {
-        HourlyTotal.Bucket bucket = total.bucket();
-        statement.setString(1, bucket.tenantId());
-        statement.setObject(2, utc(bucket.hour()));
-        statement.setString(3, bucket.provider());
-        statement.setString(4, bucket.model());
-        statement.setString(5, bucket.userId());
-        statement.setLong(6, total.requests());
-        statement.setLong(7, total.inputTokens());
-        statement.setLong(8, total.outputTokens());
-        statement.setLong(9, total.cacheReadTokens());
-        statement.setLong(10, total.cacheWriteTokens());
-        statement.setLong(11, total.errors());
-        statement.setBigDecimal(12, total.cost());
-        statement.setLong(13, total.unpriced());
     }
 
     static OffsetDateTime utc(Instant instant) {
