@@ -74,6 +74,8 @@ public final class ProxyBenchmark {
     private static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":"
             + "{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"Benchmark me\"}]}";
     private static final long CLOCK_TICKS = 100;
+    /** Seconds of no load over which the idle proxy's CPU is measured (clock ticks are 10 ms). */
+    private static final int IDLE_SECONDS = 20;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Path root;
@@ -82,6 +84,7 @@ public final class ProxyBenchmark {
     private final StringBuilder notes = new StringBuilder();
     private String proxyKey;
     private String warmupSummary = "none";
+    private double idleMillisPerSecond = -1;
 
     private ProxyBenchmark(Path root, Path work) {
         this.root = root;
@@ -303,6 +306,16 @@ public final class ProxyBenchmark {
         notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (what a lease-cache "
                 + "miss costs the proxy, once per tenant, user and provider per cache TTL): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
                 resolve[1]));
+
+        // Idle cost: what the proxy burns with no calls at all (Kafka listener polling, schedulers, GC), once the
+        // load above has ended and its JIT has had a moment to finish.
+        Thread.sleep(5_000);
+        long idleTicks = cpuTicks(proxy.pid());
+        long idleStart = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+        idleMillisPerSecond = (cpuTicks(proxy.pid()) - idleTicks) * 1000.0 / CLOCK_TICKS
+                / ((System.nanoTime() - idleStart) / 1e9);
+        log(String.format(Locale.ROOT, "idle proxy: %.1f ms CPU per second", idleMillisPerSecond));
 
         List<long[]> soakSamples = new ArrayList<>();
         if (soak > 0) {
@@ -662,6 +675,8 @@ public final class ProxyBenchmark {
                     value[1], value == direct ? "—" : String.format(Locale.ROOT, "%+.3f", value[0] - direct[0]),
                     value == direct ? "—" : String.format(Locale.ROOT, "%+.3f", value[1] - direct[1])));
         }
+        out.append(String.format(Locale.ROOT, "%nIdle proxy (no calls, %d s measured after a 5 s pause that follows "
+                + "the measurements above): %.1f ms CPU per second.%n", IDLE_SECONDS, idleMillisPerSecond));
         out.append(String.format(Locale.ROOT, "%nProxy RSS at the end: %d MiB. Usage spool segment files left on "
                 + "disk: %s (0 = every usage event reached Kafka directly or was drained).%n", rssKiB / 1024,
                 spoolFiles));
