@@ -173,7 +173,7 @@ public final class ProxyBenchmark {
                 "127.0.0.1:" + kafkaPort, "http://127.0.0.1:" + ports.keycloak() + "/realms/keygate", "unused",
                 masterKeys, certificates, providerUrl, providerUrl);
         ServiceProcess keyvault = ServiceProcess.startJar("keyvault-service",
-                KeygateService.KEYVAULT.executableJar(root, VERSION), ServiceProcess.SERVICE_JVM_OPTIONS,
+                KeygateService.KEYVAULT.executableJar(root, VERSION), KeygateService.KEYVAULT.jvmOptions(),
                 ServiceEnvironment.keyvault(wiring), work, work.resolve("keyvault-service.log"));
         started.add(keyvault);
         kafka.awaitReady(Duration.ofSeconds(120));
@@ -195,7 +195,7 @@ public final class ProxyBenchmark {
 
         log("starting proxy-service on " + proxyPort);
         ServiceProcess proxy = ServiceProcess.startJar("proxy-service", KeygateService.PROXY.executableJar(root,
-                        VERSION), ServiceProcess.SERVICE_JVM_OPTIONS, benchProxyEnvironment(wiring), work,
+                        VERSION), KeygateService.PROXY.jvmOptions(), benchProxyEnvironment(wiring), work,
                 work.resolve("proxy-service.log"));
         started.add(proxy);
         proxy.awaitHealthy(KeygateService.PROXY.healthUrl(ports), Duration.ofSeconds(180));
@@ -632,7 +632,7 @@ public final class ProxyBenchmark {
                 .append(duration).append(" s of wrk (`-t1` at 1 connection, `-t2` at 32) against one target; targets "
                         + "alternate cell by cell, all on one 2-core machine shared with wrk, the provider and the "
                         + "other processes. Keygate: proxy-service `")
-                .append(String.join(" ", ServiceProcess.SERVICE_JVM_OPTIONS))
+                .append(String.join(" ", KeygateService.PROXY.jvmOptions()))
                 .append("`, px_ key authentication, per-key and per-address limits with X-RateLimit headers, "
                         + "provider key from keyvault over mTLS through the lease cache, usage metered from the body "
                         + "or stream and one UsageRecorded per call sent to a local Kafka broker")

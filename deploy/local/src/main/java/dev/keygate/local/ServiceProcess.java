@@ -44,6 +44,10 @@ public final class ServiceProcess implements AutoCloseable {
     public static final List<String> SERVICE_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-Xss512k", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
 
+    /** proxy-service's options ({@link KeygateService#jvmOptions()}): as above with a 64-256 MB heap. */
+    public static final List<String> PROXY_JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC", "-Xss512k", "-Xms64m", "-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
+
     static final String INHERITED_DESCRIPTION = "PATH, HOME, USER, LANG, LC_ALL, TZ, TMPDIR, JAVA_HOME";
     private static final Set<String> INHERITED = Set.of(
             "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "JAVA_HOME");
