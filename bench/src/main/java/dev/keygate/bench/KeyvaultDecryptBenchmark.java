@@ -72,7 +72,7 @@ public final class KeyvaultDecryptBenchmark {
                 URI.create("http://127.0.0.1:5"));
 
         ServiceProcess keyvault = ServiceProcess.startJar("keyvault-service",
-                KeygateService.KEYVAULT.executableJar(root, "0.1.0-SNAPSHOT"), ServiceProcess.SERVICE_JVM_OPTIONS,
+                KeygateService.KEYVAULT.executableJar(root, "0.1.0-SNAPSHOT"), KeygateService.KEYVAULT.jvmOptions(),
                 ServiceEnvironment.keyvault(wiring), work, work.resolve("keyvault-service.log"));
         try {
             keyvault.awaitHealthy(KeygateService.KEYVAULT.healthUrl(ports), Duration.ofSeconds(120));
@@ -157,7 +157,7 @@ public final class KeyvaultDecryptBenchmark {
                 | max | %.2f ms |
                 | keyvault RSS after the run | %d MiB |
                 """.formatted(Instant.now(), Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
-                String.join(" ", ServiceProcess.SERVICE_JVM_OPTIONS), concurrency, SECRETS, requests, requests / seconds,
+                String.join(" ", KeygateService.KEYVAULT.jvmOptions()), concurrency, SECRETS, requests, requests / seconds,
                 percentile(sorted, 0.50), percentile(sorted, 0.90), percentile(sorted, 0.99),
                 sorted[sorted.length - 1] / 1e6, rssKiB / 1024);
     }

@@ -41,7 +41,7 @@ final class LoopbackUsageService {
 
     ServiceProcess start(Path root, Path work, Map<String, String> environment) {
         return ServiceProcess.startJar("usage-service", KeygateService.USAGE.executableJar(root, "0.1.0-SNAPSHOT"),
-                ServiceProcess.SERVICE_JVM_OPTIONS, environment, work, work.resolve("usage-service.log"));
+                KeygateService.USAGE.jvmOptions(), environment, work, work.resolve("usage-service.log"));
     }
 
     void awaitHealthy(ServiceProcess service, Duration timeout) {

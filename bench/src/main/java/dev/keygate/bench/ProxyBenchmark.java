@@ -74,6 +74,8 @@ public final class ProxyBenchmark {
     private static final String STREAM_BODY = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"stream_options\":"
             + "{\"include_usage\":true},\"messages\":[{\"role\":\"user\",\"content\":\"Benchmark me\"}]}";
     private static final long CLOCK_TICKS = 100;
+    /** Seconds of no load over which the idle proxy's CPU is measured (clock ticks are 10 ms). */
+    private static final int IDLE_SECONDS = 20;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final Path root;
@@ -82,6 +84,7 @@ public final class ProxyBenchmark {
     private final StringBuilder notes = new StringBuilder();
     private String proxyKey;
     private String warmupSummary = "none";
+    private double idleMillisPerSecond = -1;
 
     private ProxyBenchmark(Path root, Path work) {
         this.root = root;
@@ -170,7 +173,7 @@ public final class ProxyBenchmark {
                 "127.0.0.1:" + kafkaPort, "http://127.0.0.1:" + ports.keycloak() + "/realms/keygate", "unused",
                 masterKeys, certificates, providerUrl, providerUrl);
         ServiceProcess keyvault = ServiceProcess.startJar("keyvault-service",
-                KeygateService.KEYVAULT.executableJar(root, VERSION), ServiceProcess.SERVICE_JVM_OPTIONS,
+                KeygateService.KEYVAULT.executableJar(root, VERSION), KeygateService.KEYVAULT.jvmOptions(),
                 ServiceEnvironment.keyvault(wiring), work, work.resolve("keyvault-service.log"));
         started.add(keyvault);
         kafka.awaitReady(Duration.ofSeconds(120));
@@ -192,7 +195,7 @@ public final class ProxyBenchmark {
 
         log("starting proxy-service on " + proxyPort);
         ServiceProcess proxy = ServiceProcess.startJar("proxy-service", KeygateService.PROXY.executableJar(root,
-                        VERSION), ServiceProcess.SERVICE_JVM_OPTIONS, benchProxyEnvironment(wiring), work,
+                        VERSION), KeygateService.PROXY.jvmOptions(), benchProxyEnvironment(wiring), work,
                 work.resolve("proxy-service.log"));
         started.add(proxy);
         proxy.awaitHealthy(KeygateService.PROXY.healthUrl(ports), Duration.ofSeconds(180));
@@ -303,6 +306,16 @@ public final class ProxyBenchmark {
         notes.append(String.format(Locale.ROOT, "%nkeyvault `POST /v1/resolve` alone, one at a time (what a lease-cache "
                 + "miss costs the proxy, once per tenant, user and provider per cache TTL): p50 %.3f ms, p99 %.3f ms.%n", resolve[0],
                 resolve[1]));
+
+        // Idle cost: what the proxy burns with no calls at all (Kafka listener polling, schedulers, GC), once the
+        // load above has ended and its JIT has had a moment to finish.
+        Thread.sleep(5_000);
+        long idleTicks = cpuTicks(proxy.pid());
+        long idleStart = System.nanoTime();
+        Thread.sleep(TimeUnit.SECONDS.toMillis(IDLE_SECONDS));
+        idleMillisPerSecond = (cpuTicks(proxy.pid()) - idleTicks) * 1000.0 / CLOCK_TICKS
+                / ((System.nanoTime() - idleStart) / 1e9);
+        log(String.format(Locale.ROOT, "idle proxy: %.1f ms CPU per second", idleMillisPerSecond));
 
         List<long[]> soakSamples = new ArrayList<>();
         if (soak > 0) {
@@ -619,7 +632,7 @@ public final class ProxyBenchmark {
                 .append(duration).append(" s of wrk (`-t1` at 1 connection, `-t2` at 32) against one target; targets "
                         + "alternate cell by cell, all on one 2-core machine shared with wrk, the provider and the "
                         + "other processes. Keygate: proxy-service `")
-                .append(String.join(" ", ServiceProcess.SERVICE_JVM_OPTIONS))
+                .append(String.join(" ", KeygateService.PROXY.jvmOptions()))
                 .append("`, px_ key authentication, per-key and per-address limits with X-RateLimit headers, "
                         + "provider key from keyvault over mTLS through the lease cache, usage metered from the body "
                         + "or stream and one UsageRecorded per call sent to a local Kafka broker")
@@ -662,6 +675,8 @@ public final class ProxyBenchmark {
                     value[1], value == direct ? "—" : String.format(Locale.ROOT, "%+.3f", value[0] - direct[0]),
                     value == direct ? "—" : String.format(Locale.ROOT, "%+.3f", value[1] - direct[1])));
         }
+        out.append(String.format(Locale.ROOT, "%nIdle proxy (no calls, %d s measured after a 5 s pause that follows "
+                + "the measurements above): %.1f ms CPU per second.%n", IDLE_SECONDS, idleMillisPerSecond));
         out.append(String.format(Locale.ROOT, "%nProxy RSS at the end: %d MiB. Usage spool segment files left on "
                 + "disk: %s (0 = every usage event reached Kafka directly or was drained).%n", rssKiB / 1024,
                 spoolFiles));

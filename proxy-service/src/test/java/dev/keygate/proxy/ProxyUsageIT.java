@@ -260,6 +260,21 @@ class ProxyUsageIT {
                 assertThat(event.tier()).as("a key a person created belongs to no tier").isNull());
     }
 
+    @Test
+    void leavesOutSpringSecuritysObservationsButKeepsTheHttpAndCallMeters() throws Exception {
+        ProxyKey key = issueProxyKey();
+        assertThat(call(key, false)).isEqualTo(200);
+
+        HttpResponse<String> scrape = client.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/prometheus")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        assertThat(scrape.body()).contains("http_server_requests_seconds_count", "keygate_proxy_requests_seconds_count")
+                .as("management.observations.enable.spring.security is false unless KEYGATE_PROXY_OBSERVE_SECURITY=true")
+                .doesNotContain("spring_security_");
+    }
+
     private static String randomHex(int bytes) {
         byte[] random = new byte[bytes];
         new java.security.SecureRandom().nextBytes(random);

@@ -3,6 +3,7 @@ package dev.keygate.local;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
@@ -28,6 +29,15 @@ public enum KeygateService {
     /** Where the reactor build leaves the runnable jar (spring-boot repackage, classifier {@code exec}). */
     public Path executableJar(Path repositoryRoot, String version) {
         return repositoryRoot.resolve(module).resolve("target").resolve(module + "-" + version + "-exec.jar");
+    }
+
+    /**
+     * The JVM options to start the service with: {@link ServiceProcess#SERVICE_JVM_OPTIONS}, except for the proxy,
+     * whose heap is smaller and sized up front (its live set is a few tens of MB; with a 512 MB maximum the serial
+     * collector let the heap grow well past what it needs, and the process's RSS with it).
+     */
+    public List<String> jvmOptions() {
+        return this == PROXY ? ServiceProcess.PROXY_JVM_OPTIONS : ServiceProcess.SERVICE_JVM_OPTIONS;
     }
 
     /** The port of the service's API. */

@@ -395,7 +395,7 @@ public final class LocalStack {
         Path log = logFile(service.module());
         ServiceProcess.rotateLog(log);
         ServiceProcess process = launch(service.module(), () -> ServiceProcess.startJar(service.module(),
-                jar(service), ServiceProcess.SERVICE_JVM_OPTIONS, environment(service, wiring), home, log),
+                jar(service), service.jvmOptions(), environment(service, wiring), home, log),
                 started -> {
                     synchronized (this) {
                         services.put(service, started);

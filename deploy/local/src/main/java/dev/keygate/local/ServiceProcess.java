@@ -44,6 +44,15 @@ public final class ServiceProcess implements AutoCloseable {
     public static final List<String> SERVICE_JVM_OPTIONS = List.of(
             "-XX:+UseSerialGC", "-Xss512k", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
 
+    /**
+     * proxy-service's options ({@link KeygateService#jvmOptions()}): as above with a 64-256 MB heap, and the C
+     * heap given back to the system every 5 s: glibc keeps what the JIT compiler and Netty freed, about 30 MB of the
+     * proxy's RSS under load (docs/benchmarks.md).
+     */
+    public static final List<String> PROXY_JVM_OPTIONS = List.of(
+            "-XX:+UseSerialGC", "-Xss512k", "-Xms64m", "-Xmx256m", "-XX:TrimNativeHeapInterval=5000",
+            "-XX:+ExitOnOutOfMemoryError");
+
     static final String INHERITED_DESCRIPTION = "PATH, HOME, USER, LANG, LC_ALL, TZ, TMPDIR, JAVA_HOME";
     private static final Set<String> INHERITED = Set.of(
             "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "JAVA_HOME");

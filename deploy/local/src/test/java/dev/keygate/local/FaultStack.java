@@ -134,7 +134,7 @@ final class FaultStack implements AutoCloseable {
     void launch(KeygateService service) {
         Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
         Path jar = service.executableJar(root, System.getProperty("keygate.version", "0.1.0-SNAPSHOT"));
-        services.put(service, ServiceProcess.startJar(service.module(), jar, ServiceProcess.SERVICE_JVM_OPTIONS,
+        services.put(service, ServiceProcess.startJar(service.module(), jar, service.jvmOptions(),
                 environments.get(service), work, logFile(service.module())));
     }
 

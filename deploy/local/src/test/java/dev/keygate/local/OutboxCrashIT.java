@@ -105,7 +105,7 @@ class OutboxCrashIT {
         env.put("KEYGATE_OUTBOX_OFFSETTOPIC", "keygate.admin.outbox-offsets.crash");
         Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
         ServiceProcess process = ServiceProcess.startJar(name, KeygateService.ADMIN.executableJar(root,
-                        System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), ServiceProcess.SERVICE_JVM_OPTIONS,
+                        System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), KeygateService.ADMIN.jvmOptions(),
                 env, work, work.resolve(name + ".log"));
         process.awaitHealthy(KeygateService.ADMIN.healthUrl(wiring.ports()), Duration.ofSeconds(180));
         return process;

@@ -145,7 +145,7 @@ final class RunningStack {
                     : new HashMap<>(ServiceEnvironment.of(service, wiring));
             traced(environment, spans);
             services.put(service, ServiceProcess.startJar(service.module(), service.executableJar(root, version),
-                    ServiceProcess.SERVICE_JVM_OPTIONS, environment, workDirectory, logFile));
+                    service.jvmOptions(), environment, workDirectory, logFile));
         }
         for (KeygateService service : KeygateService.values()) {
             services.get(service).awaitHealthy(service.healthUrl(ports), Duration.ofSeconds(180));
@@ -198,7 +198,7 @@ final class RunningStack {
         ServiceProcess.rotateLog(logFile);
         Path root = Path.of(System.getProperty("keygate.root", "../..")).toAbsolutePath().normalize();
         ServiceProcess process = ServiceProcess.startJar(name, KeygateService.PROXY.executableJar(root,
-                System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), ServiceProcess.SERVICE_JVM_OPTIONS,
+                System.getProperty("keygate.version", "0.1.0-SNAPSHOT")), KeygateService.PROXY.jvmOptions(),
                 environment, workDirectory, logFile);
         Runtime.getRuntime().addShutdownHook(new Thread(process::stop, name + "-stop"));
         process.awaitHealthy(URI.create("http://127.0.0.1:" + port + "/actuator/health"), Duration.ofSeconds(180));

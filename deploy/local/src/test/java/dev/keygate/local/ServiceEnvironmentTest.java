@@ -108,7 +108,7 @@ class ServiceEnvironmentTest {
     void noSecretEndsUpOnTheCommandLineOfAService(KeygateService service) {
         Map<String, String> env = ServiceEnvironment.of(service, wiring);
         List<String> command = ServiceProcess.jarCommand(service.executableJar(Path.of("/repo"), "0.1.0-SNAPSHOT"),
-                ServiceProcess.SERVICE_JVM_OPTIONS);
+                service.jvmOptions());
 
         assertThat(command).last().isEqualTo("/repo/" + service.module() + "/target/" + service.module()
                 + "-0.1.0-SNAPSHOT-exec.jar");

@@ -37,9 +37,9 @@ class ProxyKeyEventsListener implements ConsumerSeekAware {
         callback.seekToBeginning(assignments.keySet());
     }
 
-    // A short fetch wait: a revocation must reach every proxy within a second, and this topic is quiet.
-    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}", topics = Topics.ADMIN_PROXY_KEYS,
-            properties = "fetch.max.wait.ms=50")
+    // A revocation must reach every proxy within a second. The consumer's fetch wait (application.yml) does not delay
+    // it: the broker answers a waiting fetch as soon as a record is written.
+    @KafkaListener(id = "proxy-keys", groupId = "keygate-proxy-${random.uuid}", topics = Topics.ADMIN_PROXY_KEYS)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

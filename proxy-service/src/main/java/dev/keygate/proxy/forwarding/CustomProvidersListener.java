@@ -32,7 +32,7 @@ class CustomProvidersListener implements ConsumerSeekAware {
     }
 
     @KafkaListener(id = "custom-providers", groupId = "keygate-proxy-providers-${random.uuid}",
-            topics = Topics.ADMIN_PROVIDERS, properties = "fetch.max.wait.ms=50")
+            topics = Topics.ADMIN_PROVIDERS)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

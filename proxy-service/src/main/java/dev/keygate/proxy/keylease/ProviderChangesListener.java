@@ -29,7 +29,7 @@ class ProviderChangesListener {
     }
 
     @KafkaListener(id = "provider-key-leases", groupId = "keygate-proxy-leases-${random.uuid}",
-            topics = Topics.ADMIN_PROVIDERS, properties = {"fetch.max.wait.ms=50", "auto.offset.reset=latest"})
+            topics = Topics.ADMIN_PROVIDERS, properties = "auto.offset.reset=latest")
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

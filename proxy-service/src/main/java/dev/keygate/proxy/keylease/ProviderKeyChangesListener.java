@@ -34,7 +34,7 @@ class ProviderKeyChangesListener {
     }
 
     @KafkaListener(id = "provider-key-changes", groupId = "keygate-proxy-provider-keys-${random.uuid}",
-            topics = Topics.ADMIN_PROVIDER_KEYS, properties = {"fetch.max.wait.ms=50", "auto.offset.reset=latest"})
+            topics = Topics.ADMIN_PROVIDER_KEYS, properties = "auto.offset.reset=latest")
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

@@ -30,7 +30,7 @@ class BudgetSharesListener {
     }
 
     @KafkaListener(id = "budget-shares", groupId = "keygate-proxy-shares-${random.uuid}", topics = Topics.USAGE_BUDGET_SHARES,
-            properties = {"auto.offset.reset=latest", "fetch.max.wait.ms=20"})
+            properties = "auto.offset.reset=latest")
     void on(ConsumerRecord<String, String> record) {
         if (record.value() != null && shares.instanceId().equals(record.key())) {
             shares.onAnswer(json.readValue(record.value(), BudgetShareGranted.class));

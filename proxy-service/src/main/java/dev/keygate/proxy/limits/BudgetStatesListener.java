@@ -37,7 +37,7 @@ class BudgetStatesListener implements ConsumerSeekAware {
     }
 
     @KafkaListener(id = "budget-states", groupId = "keygate-proxy-budgets-${random.uuid}",
-            topics = Topics.USAGE_BUDGET_STATE, properties = "fetch.max.wait.ms=50")
+            topics = Topics.USAGE_BUDGET_STATE)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

@@ -37,7 +37,7 @@ class QuotaPoliciesListener implements ConsumerSeekAware {
     }
 
     @KafkaListener(id = "quota-policies", groupId = "keygate-proxy-policies-${random.uuid}",
-            topics = Topics.ADMIN_QUOTA_POLICIES, properties = "fetch.max.wait.ms=50")
+            topics = Topics.ADMIN_QUOTA_POLICIES)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

@@ -1,8 +1,8 @@
 package dev.keygate.proxy.metering;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -14,17 +14,26 @@ import tools.jackson.databind.json.JsonMapper;
  * Reads token usage out of a provider's answer as it streams past, without holding or altering it. Server-sent
  * events are scanned line by line and only {@code data:} payloads are parsed; a JSON answer is copied up to a cap
  * and parsed at the end. One meter per call; not thread-safe (a response's buffers arrive in order).
+ *
+ * <p>Each buffer is copied once, in bulk, into one array the meter reuses for the whole answer; lines are found
+ * and checked in that array, and only the unfinished line at its end is kept for the next buffer.
  */
 public final class UsageMeter {
 
     private static final byte[] USAGE_MARKER = "usage".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA_FIELD = "data:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
     private static final int MAX_LINE = 1 << 20;
+    private static final int INITIAL_CAPACITY = 1024;
 
     private final JsonMapper json;
     private final UsageReader reader;
     private final boolean eventStream;
     private final int maxBody;
-    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    /** The JSON body so far, or the stream's unfinished last line, in {@code [0, length)}. */
+    private byte[] pending = new byte[0];
+    private int length;
+    /** JSON: the body passed the cap. Stream: the current line passed {@link #MAX_LINE} and is skipped to its end. */
     private boolean overflowed;
     private boolean modelSeen;
 
@@ -58,34 +67,51 @@ public final class UsageMeter {
     /** Call once the answer ended (completed, failed or cancelled). */
     public synchronized MeteredUsage finish() {
         if (eventStream) {
-            if (pending.size() > 0) {
-                line(pending.toByteArray());
+            if (!overflowed && length > 0) {
+                line(pending, 0, length);
             }
         }
-        else if (!overflowed && pending.size() > 0) {
-            parse(pending.toByteArray(), 0, pending.size());
+        else if (!overflowed && length > 0) {
+            parse(pending, 0, length);
         }
-        pending.reset();
+        length = 0;
         return new MeteredUsage(reader.model(), reader.usage());
     }
 
     private void scanLines(ByteBuffer view) {
-        while (view.hasRemaining()) {
-            byte b = view.get();
-            if (b == '\n') {
-                line(pending.toByteArray());
-                pending.reset();
-                overflowed = false;
+        if (overflowed) {
+            // Skip the rest of an over-long line without copying it.
+            int end = view.limit();
+            int position = view.position();
+            while (position < end && view.get(position) != '\n') {
+                position++;
             }
-            else if (!overflowed) {
-                if (pending.size() < MAX_LINE) {
-                    pending.write(b);
-                }
-                else {
-                    overflowed = true;
-                    pending.reset();
-                }
+            if (position == end) {
+                return;
             }
+            overflowed = false;
+            view.position(position + 1);
+        }
+        int scanFrom = length;
+        append(view, view.remaining());
+        int lineStart = 0;
+        for (int i = scanFrom; i < length; i++) {
+            if (pending[i] == '\n') {
+                if (i - lineStart <= MAX_LINE) {
+                    line(pending, lineStart, i);
+                }
+                lineStart = i + 1;
+            }
+        }
+        int rest = length - lineStart;
+        if (rest > MAX_LINE) {
+            // A line this long is no usage event; its end is looked for without keeping it.
+            overflowed = true;
+            length = 0;
+        }
+        else if (lineStart > 0) {
+            System.arraycopy(pending, lineStart, pending, 0, rest);
+            length = rest;
         }
     }
 
@@ -93,41 +119,51 @@ public final class UsageMeter {
         if (overflowed) {
             return;
         }
-        int length = view.remaining();
-        if (pending.size() + length > maxBody) {
+        int size = view.remaining();
+        if (length + size > maxBody) {
             overflowed = true;
-            pending.reset();
+            length = 0;
+            pending = new byte[0];
             return;
         }
-        byte[] bytes = new byte[length];
-        view.get(bytes);
-        pending.write(bytes, 0, length);
+        append(view, size);
     }
 
-    private void line(byte[] line) {
-        int length = line.length;
-        if (length > 0 && line[length - 1] == '\r') {
-            length--;
+    /** Appends the view's readable bytes (one bulk copy), leaving its position where it was. */
+    private void append(ByteBuffer view, int size) {
+        int needed = length + size;
+        if (needed > pending.length) {
+            pending = Arrays.copyOf(pending, Math.max(needed, Math.max(INITIAL_CAPACITY, 2 * pending.length)));
         }
-        if (length < 5 || line[0] != 'd' || line[1] != 'a' || line[2] != 't' || line[3] != 'a' || line[4] != ':') {
+        view.get(view.position(), pending, length, size);
+        length = needed;
+    }
+
+    /** One line of the stream, {@code [start, end)} without its {@code \n}. */
+    private void line(byte[] bytes, int start, int end) {
+        if (end > start && bytes[end - 1] == '\r') {
+            end--;
+        }
+        if (end - start < DATA_FIELD.length || !Arrays.equals(bytes, start, start + DATA_FIELD.length, DATA_FIELD, 0,
+                DATA_FIELD.length)) {
             return;
         }
-        int start = 5;
-        if (start < length && line[start] == ' ') {
-            start++;
+        int from = start + DATA_FIELD.length;
+        if (from < end && bytes[from] == ' ') {
+            from++;
         }
-        if (length - start == 6 && new String(line, start, 6, StandardCharsets.US_ASCII).equals("[DONE]")) {
+        if (Arrays.equals(bytes, from, end, DONE, 0, DONE.length)) {
             return;
         }
         // Parse only what can matter: the first event (it names the model) and events that mention usage.
-        if (!modelSeen || contains(line, start, length, USAGE_MARKER)) {
-            parse(line, start, length - start);
+        if (!modelSeen || contains(bytes, from, end, USAGE_MARKER)) {
+            parse(bytes, from, end - from);
         }
     }
 
-    private void parse(byte[] bytes, int offset, int length) {
+    private void parse(byte[] bytes, int offset, int size) {
         try {
-            JsonNode node = json.readTree(bytes, offset, length);
+            JsonNode node = json.readTree(bytes, offset, size);
             if (node != null && node.isObject()) {
                 reader.read(node);
                 modelSeen = modelSeen || reader.model() != null;
@@ -139,9 +175,13 @@ public final class UsageMeter {
     }
 
     private static boolean contains(byte[] haystack, int from, int to, byte[] needle) {
+        byte first = needle[0];
         outer:
         for (int i = from; i <= to - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
+            if (haystack[i] != first) {
+                continue;
+            }
+            for (int j = 1; j < needle.length; j++) {
                 if (haystack[i + j] != needle[j]) {
                     continue outer;
                 }

@@ -37,7 +37,7 @@ class CatalogModelsListener implements ConsumerSeekAware {
     }
 
     @KafkaListener(id = "catalog-models", groupId = "keygate-proxy-models-${random.uuid}",
-            topics = Topics.ADMIN_MODEL_PRICES, properties = "fetch.max.wait.ms=50")
+            topics = Topics.ADMIN_MODEL_PRICES)
     void on(ConsumerRecord<String, String> record) {
         if (record.value() == null) {
             return;

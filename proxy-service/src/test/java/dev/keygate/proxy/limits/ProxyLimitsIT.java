@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -539,6 +540,56 @@ class ProxyLimitsIT {
                 .contentType(MediaType.APPLICATION_JSON).bodyValue("{}")
                 .exchange().expectStatus().isOk()
                 .expectHeader().doesNotExist(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN);
+    }
+
+    /**
+     * The provider and seed routes bypass Spring Security's filter chain (SecurityConfiguration); every answer must
+     * still carry the headers that chain writes, whichever way it took: a provider's answer passed through, the
+     * proxy's own refusals, the seed routes, and the routes the chain still guards (actuator, unknown paths).
+     */
+    @Test
+    void everyAnswerCarriesSpringSecuritysDefaultHeadersWhetherOrNotItsRouteWentThroughTheFilterChain() {
+        Key key = issue("acme", ProxyKeyLimits.NONE, List.of());
+        Map<String, HttpHeaders> passedThrough = new LinkedHashMap<>();
+        passedThrough.put("a proxied answer", chat(key.secret(), "gpt-4o-mini").expectStatus().isOk()
+                .returnResult(String.class).getResponseHeaders());
+        passedThrough.put("a provider error passed through", client.post().uri("/api/proxy/openai/v1/broken")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret()).contentType(MediaType.APPLICATION_JSON)
+                .bodyValue("{}").exchange().expectStatus().isEqualTo(500).returnResult(String.class)
+                .getResponseHeaders());
+        passedThrough.put("an actuator answer", client.get().uri("/actuator/health").exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseHeaders());
+        Map<String, HttpHeaders> written = new LinkedHashMap<>();
+        written.put("a refused credential", chat("px_unknown", "gpt-4o-mini").expectStatus().isUnauthorized()
+                .returnResult(String.class).getResponseHeaders());
+        written.put("an unknown provider", client.get().uri("/api/proxy/nosuch/v1/models")
+                .header(HttpHeaders.AUTHORIZATION, "Bearer " + key.secret()).exchange().expectStatus().isNotFound()
+                .returnResult(String.class).getResponseHeaders());
+        written.put("seed 003's /health", client.get().uri("/health").exchange().expectStatus().isOk()
+                .returnResult(String.class).getResponseHeaders());
+        written.put("an unknown route", client.get().uri("/api/nothing-here").exchange().expectStatus().isNotFound()
+                .returnResult(String.class).getResponseHeaders());
+        written.put("an actuator endpoint not exposed", client.get().uri("/actuator/env").exchange()
+                .expectStatus().isNotFound().returnResult(String.class).getResponseHeaders());
+
+        Map<String, HttpHeaders> all = new LinkedHashMap<>(passedThrough);
+        all.putAll(written);
+        all.forEach((answer, headers) -> {
+            assertThat(headers.getFirst("X-Content-Type-Options")).as(answer).isEqualTo("nosniff");
+            assertThat(headers.getFirst("X-Frame-Options")).as(answer).isEqualTo("DENY");
+            assertThat(headers.getFirst("X-XSS-Protection")).as(answer).isEqualTo("0");
+            assertThat(headers.getFirst("Referrer-Policy")).as(answer).isEqualTo("no-referrer");
+        });
+        // Spring Security's cache headers, unless the answer says otherwise (the proxy's own answers: no-store).
+        passedThrough.forEach((answer, headers) -> {
+            assertThat(headers.getCacheControl()).as(answer).isEqualTo("no-cache, no-store, max-age=0, must-revalidate");
+            assertThat(headers.getPragma()).as(answer).isEqualTo("no-cache");
+            assertThat(headers.getFirst(HttpHeaders.EXPIRES)).as(answer).isEqualTo("0");
+        });
+        written.forEach((answer, headers) -> {
+            assertThat(headers.getCacheControl()).as(answer).isEqualTo("no-store");
+            assertThat(headers.getPragma()).as(answer).isNull();
+        });
     }
 
     private long failedAuthenticationsLeft() {

@@ -106,6 +106,85 @@ class UsageMeterTest {
         assertThat(meter.finish().usage()).isEqualTo(TokenUsage.NONE);
     }
 
+    @Test
+    void findsTheUsageWhereverTheStreamIsCutBetweenTwoBuffers() {
+        String stream = "data: {\"model\":\"gpt-4o-mini\",\"choices\":[{\"delta\":{\"content\":\"Hi\"}}]}\r\n\r\n"
+                + "data: {\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":19,"
+                + "\"completion_tokens\":10}}\r\n\r\ndata: [DONE]\r\n\r\n";
+        byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+        for (int cut = 1; cut < bytes.length; cut++) {
+            UsageMeter meter = new UsageMeter(JSON, new OpenAiUsageReader(), true, 1 << 20);
+
+            meter.accept(DefaultDataBufferFactory.sharedInstance.wrap(java.util.Arrays.copyOfRange(bytes, 0, cut)));
+            meter.accept(DefaultDataBufferFactory.sharedInstance.wrap(java.util.Arrays.copyOfRange(bytes, cut,
+                    bytes.length)));
+
+            assertThat(meter.finish()).as("cut at %d", cut)
+                    .isEqualTo(new UsageMeter.MeteredUsage("gpt-4o-mini", new TokenUsage(19, 10, 0, 0, 0)));
+        }
+    }
+
+    @Test
+    void readsAStreamArrivingOneByteAtATimeAndLeavesEveryBufferAsItWas() {
+        String stream = "event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-3-haiku\","
+                + "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\nevent: message_delta\n"
+                + "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":15}}\n\n";
+        UsageMeter meter = new UsageMeter(JSON, new AnthropicUsageReader(), true, 1 << 20);
+        StringBuilder relayed = new StringBuilder();
+
+        for (DataBuffer piece : split(stream, 1)) {
+            meter.accept(piece);
+            relayed.append(piece.toString(StandardCharsets.UTF_8));
+        }
+
+        assertThat(relayed.toString()).as("what the client gets is untouched").isEqualTo(stream);
+        assertThat(meter.finish()).isEqualTo(new UsageMeter.MeteredUsage("claude-3-haiku",
+                new TokenUsage(25, 15, 0, 0, 0)));
+    }
+
+    @Test
+    void readsTheLastEventEvenWithoutItsFinalNewline() {
+        UsageMeter meter = new UsageMeter(JSON, new OpenAiUsageReader(), true, 1 << 20);
+
+        split("data: {\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":4}}", 6)
+                .forEach(meter::accept);
+
+        assertThat(meter.finish().usage()).isEqualTo(new TokenUsage(3, 4, 0, 0, 0));
+    }
+
+    @Test
+    void skipsALineLongerThanAMegabyteAndReadsTheEventsAfterIt() {
+        // Anthropic's counts only ever rise: a parsed long line would leave 1000 output tokens.
+        String stream = "data: {\"type\":\"message_start\",\"message\":{\"model\":\"claude-3-haiku\","
+                + "\"usage\":{\"input_tokens\":25,\"output_tokens\":1}}}\n\n"
+                + "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":1000},\"pad\":\""
+                + "x".repeat(1 << 20) + "\"}\n\n"
+                + "data: {\"type\":\"message_delta\",\"usage\":{\"output_tokens\":15}}\n\n";
+        for (int size : new int[] {8192, stream.length()}) {
+            UsageMeter meter = new UsageMeter(JSON, new AnthropicUsageReader(), true, 1 << 20);
+
+            split(stream, size).forEach(meter::accept);
+
+            assertThat(meter.finish()).as("in buffers of %d bytes", size).isEqualTo(new UsageMeter.MeteredUsage(
+                    "claude-3-haiku", new TokenUsage(25, 15, 0, 0, 0)));
+        }
+    }
+
+    @Test
+    void readsAJsonAnswerWhereverItIsCut() {
+        byte[] body = ("{\"model\":\"gpt-4o-mini\",\"choices\":[],\"usage\":{\"prompt_tokens\":7,"
+                + "\"completion_tokens\":2}}").getBytes(StandardCharsets.UTF_8);
+        for (int cut = 1; cut < body.length; cut++) {
+            UsageMeter meter = new UsageMeter(JSON, new OpenAiUsageReader(), false, 1 << 20);
+
+            meter.accept(DefaultDataBufferFactory.sharedInstance.wrap(java.util.Arrays.copyOfRange(body, 0, cut)));
+            meter.accept(DefaultDataBufferFactory.sharedInstance.wrap(java.util.Arrays.copyOfRange(body, cut,
+                    body.length)));
+
+            assertThat(meter.finish().usage()).as("cut at %d", cut).isEqualTo(new TokenUsage(7, 2, 0, 0, 0));
+        }
+    }
+
     private static List<DataBuffer> split(String text, int size) {
         byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
         List<DataBuffer> pieces = new ArrayList<>();
