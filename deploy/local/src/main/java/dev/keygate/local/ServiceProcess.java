@@ -46,12 +46,25 @@ public final class ServiceProcess implements AutoCloseable {
 
     /**
      * proxy-service's options ({@link KeygateService#jvmOptions()}): as above with a 64-256 MB heap, and the C
-     * heap given back to the system every 5 s: glibc keeps what the JIT compiler and Netty freed, about 30 MB of the
-     * proxy's RSS under load (docs/benchmarks.md).
+     * heap given back to the system every 5 s where the JVM knows how: glibc keeps what the JIT compiler and Netty
+     * freed, about 30 MB of the proxy's RSS under load (docs/benchmarks.md).
      */
-    public static final List<String> PROXY_JVM_OPTIONS = List.of(
-            "-XX:+UseSerialGC", "-Xss512k", "-Xms64m", "-Xmx256m", "-XX:TrimNativeHeapInterval=5000",
-            "-XX:+ExitOnOutOfMemoryError");
+    public static final List<String> PROXY_JVM_OPTIONS = proxyOptions(Runtime.version());
+
+    static List<String> proxyOptions(Runtime.Version java) {
+        List<String> options = new ArrayList<>(List.of("-XX:+UseSerialGC", "-Xss512k", "-Xms64m", "-Xmx256m"));
+        if (trimsNativeHeap(java)) {
+            options.add("-XX:TrimNativeHeapInterval=5000");
+        }
+        options.add("-XX:+ExitOnOutOfMemoryError");
+        return List.copyOf(options);
+    }
+
+    /** The option exists from JDK 22 and in the 17.0.9 and 21.0.1 updates; an older JVM refuses to start with it. */
+    static boolean trimsNativeHeap(Runtime.Version java) {
+        int feature = java.feature();
+        return feature >= 22 || feature == 21 && java.update() >= 1 || feature == 17 && java.update() >= 9;
+    }
 
     static final String INHERITED_DESCRIPTION = "PATH, HOME, USER, LANG, LC_ALL, TZ, TMPDIR, JAVA_HOME";
     private static final Set<String> INHERITED = Set.of(

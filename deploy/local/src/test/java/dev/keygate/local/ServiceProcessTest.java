@@ -19,6 +19,19 @@ class ServiceProcessTest {
     Path directory;
 
     @Test
+    void theProxyTrimsItsNativeHeapOnlyOnJvmsThatKnowTheOptionSoOlderOnesStillStart() {
+        assertThat(ServiceProcess.proxyOptions(Runtime.Version.parse("17.0.8+7")))
+                .doesNotContain("-XX:TrimNativeHeapInterval=5000").contains("-Xmx256m", "-XX:+ExitOnOutOfMemoryError");
+        assertThat(ServiceProcess.proxyOptions(Runtime.Version.parse("17.0.15+6")))
+                .contains("-XX:TrimNativeHeapInterval=5000");
+        assertThat(ServiceProcess.proxyOptions(Runtime.Version.parse("21"))).doesNotContain(
+                "-XX:TrimNativeHeapInterval=5000");
+        assertThat(ServiceProcess.proxyOptions(Runtime.Version.parse("21.0.5+11")))
+                .contains("-XX:TrimNativeHeapInterval=5000");
+        assertThat(ServiceProcess.proxyOptions(Runtime.Version.parse("25"))).contains("-XX:TrimNativeHeapInterval=5000");
+    }
+
+    @Test
     void passesExactlyTheGivenEnvironmentPlusHarmlessBasics() throws Exception {
         Path log = directory.resolve("env.log");
         ServiceProcess process = ServiceProcess.start("env", List.of("/usr/bin/env"), Map.of("KEYGATE_SAMPLE", "42"),
