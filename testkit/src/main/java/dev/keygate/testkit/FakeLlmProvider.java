@@ -83,6 +83,8 @@ public final class FakeLlmProvider implements AutoCloseable {
     /** The port {@link #main(String[])} listens on when given none. */
     public static final int DEFAULT_PORT = 18090;
 
+    private static final long KEEP_WAIT_MILLIS = 5_000;
+
     private static final Logger log = LoggerFactory.getLogger(FakeLlmProvider.class);
 
     private final HttpServer server;
@@ -96,6 +98,7 @@ public final class FakeLlmProvider implements AutoCloseable {
     private final java.util.Set<String> rejected = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Queue<CannedResponse> canned = new ConcurrentLinkedQueue<>();
     private final AtomicInteger activeStreams = new AtomicInteger();
+    private final AtomicInteger answering = new AtomicInteger();
     private final AtomicInteger abandonedStreams = new AtomicInteger();
     private volatile Duration chunkDelay = Duration.ZERO;
     private volatile Usage lastUsage;
@@ -201,8 +204,20 @@ public final class FakeLlmProvider implements AutoCloseable {
     /**
      * The body bytes of every response sent, in order, exactly as written to the wire (before chunked framing):
      * what a transparent proxy must deliver to its client byte for byte.
+     * <p>A response's last bytes can reach the client (and the proxy's answer the test) before the handler has kept
+     * its copy, so this first waits, up to {@value #KEEP_WAIT_MILLIS} ms, until no answer is still being written.
      */
     public List<byte[]> responseBodies() {
+        long deadline = System.nanoTime() + KEEP_WAIT_MILLIS * 1_000_000L;
+        while (answering.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(1);
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         return responses.stream().map(byte[]::clone).toList();
     }
 
@@ -358,11 +373,13 @@ public final class FakeLlmProvider implements AutoCloseable {
             ByteArrayOutputStream sent = new ByteArrayOutputStream();
             TeeOutputStream tee = new TeeOutputStream(exchange.getResponseBody(), sent, responses::add);
             exchange.setStreams(null, tee);
+            answering.incrementAndGet();
             try {
                 answer(exchange, request);
             }
             finally {
                 tee.keep();
+                answering.decrementAndGet();
             }
         }
         catch (IOException ex) {
