@@ -268,13 +268,18 @@ public final class ProxyBenchmark {
                     long proxyTicks = cpuTicks(proxy.pid());
                     long jitTicks = compilerTicks(proxy.pid());
                     long vaultTicks = cpuTicks(keyvault.pid());
+                    long nginxTicks = processTreeTicks(nginx.pid());
+                    long providerTicks = cpuTicks(provider.pid());
                     Wrk result = wrk(targets.get(name), mode.equals("json") ? jsonScript : streamScript, connections,
                             duration);
                     long proxyCpu = cpuTicks(proxy.pid()) - proxyTicks;
                     long jitCpu = compilerTicks(proxy.pid()) - jitTicks;
                     long vaultCpu = cpuTicks(keyvault.pid()) - vaultTicks;
+                    long nginxCpu = processTreeTicks(nginx.pid()) - nginxTicks;
+                    long providerCpu = cpuTicks(provider.pid()) - providerTicks;
                     cells.add(new Cell(mode, connections, name, result, name.equals("keygate") ? proxyCpu : -1,
-                            name.equals("keygate") ? vaultCpu : -1, proxy.rssKiB(), jitCpu));
+                            name.equals("keygate") ? vaultCpu : -1, proxy.rssKiB(), jitCpu,
+                            name.equals("nginx") ? nginxCpu : -1, providerCpu));
                     log(String.format(Locale.ROOT, "%-6s c=%-2d %-7s %8.0f req/s p50 %7.3f ms p99 %7.3f ms", mode,
                             connections, name, result.requestsPerSecond(), result.p50Ms(), result.p99Ms()));
                 }
@@ -335,7 +340,7 @@ public final class ProxyBenchmark {
                 : Stream.empty()) {
             spoolFiles = Long.toString(files.count());
         }
-        String report = report(duration, warmup, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
+        String report = report(duration, warmup, soak, cells, ttfb, soakSamples, proxy.rssKiB(), spoolFiles);
         System.out.println(report);
         Files.createDirectories(root.resolve("bench/results"));
         Files.writeString(root.resolve("bench/results/proxy.md"), report);
@@ -609,6 +614,31 @@ public final class ProxyBenchmark {
         return ticks;
     }
 
+    /** utime + stime of a process and its children (nginx's master and workers), in clock ticks, from {@code /proc}. */
+    private static double perRequestMicros(long ticks, Cell cell) {
+        return cell.result().requests() == 0 ? 0 : ticks * 1e6 / CLOCK_TICKS / cell.result().requests();
+    }
+
+    private static long processTreeTicks(long pid) throws IOException {
+        long ticks = cpuTicks(pid);
+        try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.filter(path -> path.getFileName().toString().chars()
+                    .allMatch(Character::isDigit)).toList()) {
+                try {
+                    String stat = Files.readString(process.resolve("stat"));
+                    // Field 4 (ppid) follows the state, after the command name in parentheses.
+                    if (Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]) == pid) {
+                        ticks += cpuTicks(stat);
+                    }
+                }
+                catch (IOException ex) {
+                    // The process ended meanwhile.
+                }
+            }
+        }
+        return ticks;
+    }
+
     /** utime + stime of a process, in clock ticks, from {@code /proc/<pid>/stat}. */
     private static long cpuTicks(long pid) throws IOException {
         return cpuTicks(Files.readString(Path.of("/proc/" + pid + "/stat")));
@@ -620,7 +650,7 @@ public final class ProxyBenchmark {
         return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
     }
 
-    private String report(int duration, int warmup, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
+    private String report(int duration, int warmup, int soakSeconds, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
                           String spoolFiles) {
         StringBuilder out = new StringBuilder();
         out.append("# proxy load run: direct vs nginx vs Keygate\n\n");
@@ -628,6 +658,7 @@ public final class ProxyBenchmark {
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
                 commandVersion(List.of("wrk", "-v")), commandVersion(List.of(nginxExecutable(), "-v"))));
         out.append("Command: `bench/proxy.sh --duration=").append(duration).append(" --warmup=").append(warmup)
+                .append(soakSeconds > 0 ? " --soak=" + soakSeconds : "")
                 .append("`. Warm-up first, not measured: ").append(warmupSummary).append(". Then every cell runs ")
                 .append(duration).append(" s of wrk (`-t1` at 1 connection, `-t2` at 32) against one target; targets "
                         + "alternate cell by cell, all on one 2-core machine shared with wrk, the provider and the "
@@ -664,6 +695,24 @@ public final class ProxyBenchmark {
                         cell.proxyTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(),
                         cell.jitTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(),
                         cell.vaultTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(), cell.rssKiB() / 1024));
+            }
+        }
+        out.append("\nThe same figure for nginx (master and worker processes) and for the fake provider, as yardsticks "
+                + "measured in the same cells (the provider answers every target's calls; its CPU is not the proxy's):"
+                + "\n\n| mode | conns | nginx µs/request | provider µs/request (direct cell) | provider µs/request "
+                + "(keygate cell) |\n|---|---|---|---|---|\n");
+        for (String mode : List.of("json", "stream")) {
+            for (int connections : List.of(1, 32)) {
+                Map<String, Cell> byTarget = new LinkedHashMap<>();
+                cells.stream().filter(cell -> cell.mode().equals(mode) && cell.connections() == connections)
+                        .forEach(cell -> byTarget.put(cell.target(), cell));
+                Cell nginxCell = byTarget.get("nginx");
+                Cell directCell = byTarget.get("direct");
+                Cell keygateCell = byTarget.get("keygate");
+                out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |%n", mode, connections,
+                        perRequestMicros(nginxCell.nginxTicks(), nginxCell), perRequestMicros(
+                                directCell.providerTicks(), directCell), perRequestMicros(keygateCell.providerTicks(),
+                                keygateCell)));
             }
         }
         out.append("\n## Streaming time to first byte (one call at a time, 300 calls, first `data:` line)\n\n");
@@ -767,6 +816,6 @@ public final class ProxyBenchmark {
     }
 
     private record Cell(String mode, int connections, String target, Wrk result, long proxyTicks, long vaultTicks,
-                        long rssKiB, long jitTicks) {
+                        long rssKiB, long jitTicks, long nginxTicks, long providerTicks) {
     }
 }
