@@ -21,9 +21,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Access tokens shaped as Keycloak's (issuer, audience {@code keygate-api}, {@code tenant_id},
  * {@code realm_access.roles}), RS256-signed with a key generated per run, and the JWK set that verifies them,
- * served on loopback. usage-service is pointed at it with {@code spring.security.oauth2.resourceserver.jwt.jwk-set-uri}
- * next to its issuer: the same decoder, signature, issuer, audience and role checks run as with Keycloak, only the
- * key comes from here.
+ * served on loopback where Keycloak serves a realm's keys. usage-service's issuer is this server's realm URL: the same
+ * decoder, signature, issuer, audience and role checks run as with Keycloak, only the key comes from here.
  */
 final class AnalystTokens implements AutoCloseable {
 
@@ -42,7 +41,9 @@ final class AnalystTokens implements AutoCloseable {
         byte[] jwks = JSON.writeValueAsBytes(Map.of("keys", List.of(Map.of("kty", "RSA", "kid", "bench", "use", "sig",
                 "alg", "RS256", "n", unsigned(publicKey.getModulus()), "e", unsigned(publicKey.getPublicExponent())))));
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/jwks", exchange -> {
+        // Where usage-service fetches them since issue 8 (common-oidc): <realm>/protocol/openid-connect/certs, the
+        // realm being the issuer when KEYGATE_OIDC_INTERNAL_URL is empty.
+        server.createContext("/realms/keygate/protocol/openid-connect/certs", exchange -> {
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, jwks.length);
             exchange.getResponseBody().write(jwks);
@@ -53,10 +54,6 @@ final class AnalystTokens implements AutoCloseable {
 
     String issuer() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/realms/keygate";
-    }
-
-    String jwkSetUri() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/jwks";
     }
 
     /** A token valid for 5 minutes, like Keycloak's, for {@code user} with {@code role} in {@code tenant}. */

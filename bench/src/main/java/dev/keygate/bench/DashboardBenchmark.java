@@ -73,7 +73,6 @@ public final class DashboardBenchmark {
         LoopbackUsageService stack = new LoopbackUsageService();
         try (AnalystTokens tokens = new AnalystTokens()) {
             Map<String, String> environment = new LinkedHashMap<>(stack.environment(tokens.issuer(), work));
-            environment.put("SPRING_SECURITY_OAUTH2_RESOURCESERVER_JWT_JWKSETURI", tokens.jwkSetUri());
             // The service creates the schema with its Flyway migrations; the load happens with it running and idle.
             ServiceProcess service = stack.start(root, work, environment);
             try (Connection db = stack.connect()) {
@@ -237,9 +236,9 @@ public final class DashboardBenchmark {
         }
     }
 
-    private static long rows(Connection db, String table, OffsetDateTime from) throws SQLException {
+    private static long rows(Connection db, String table, String time, OffsetDateTime from) throws SQLException {
         try (PreparedStatement count = db.prepareStatement("select count(*) from " + table
-                + " where tenant_id = ? and hour >= ?")) {
+                + " where tenant_id = ? and " + time + " >= ?")) {
             count.setString(1, TIMED_TENANT);
             count.setObject(2, from);
             try (ResultSet row = count.executeQuery()) {
@@ -260,7 +259,7 @@ public final class DashboardBenchmark {
         lines.add("Command: `bench/dashboard.sh " + events + " " + runs + "`. PostgreSQL 17 (embedded, default "
                 + "settings) and usage-service from its runnable jar with its production settings, on loopback; "
                 + "RS256 analyst tokens shaped as Keycloak's, verified by the service against a JWK set the "
-                + "benchmark serves (`jwk-set-uri`). " + WARM_UP_ROUNDS + " warm-up rounds, then " + runs
+                + "benchmark serves at the realm's `/protocol/openid-connect/certs`. " + WARM_UP_ROUNDS + " warm-up rounds, then " + runs
                 + " timed rounds of every request, round-robin (fewer for a request whose runs took "
                 + (int) (TIME_BUDGET_MS / 1000) + " s, at least " + MIN_RUNS + "); time from sending the request to "
                 + "the last byte.");
@@ -271,7 +270,7 @@ public final class DashboardBenchmark {
         lines.add("| table | rows | size |");
         lines.add("|---|---|---|");
         for (String table : List.of("usage_event", "usage_hourly", "usage_rollup_hourly", "usage_latency_hourly",
-                "budget_spend")) {
+                "usage_rollup_daily", "usage_user_daily", "usage_key_daily", "usage_latency_daily", "budget_spend")) {
             try (Statement statement = db.createStatement(); ResultSet row = statement.executeQuery(
                     "select count(*), pg_size_pretty(pg_total_relation_size('" + table + "')) from " + table)) {
                 row.next();
@@ -299,17 +298,23 @@ public final class DashboardBenchmark {
         lines.add("Aggregate rows a request of " + TIMED_TENANT + " reads per period (the analytics API never reads "
                 + "`usage_event`):");
         lines.add("");
-        lines.add("| period | usage_rollup_hourly | usage_latency_hourly | usage_hourly |");
-        lines.add("|---|---|---|---|");
+        lines.add("Whole UTC days (every period the page offers) are read from the daily tables; the hourly ones "
+                + "only serve partial days, hourly buckets and filters no daily table holds.");
+        lines.add("");
+        lines.add("| period | usage_rollup_daily | usage_user_daily | usage_key_daily | usage_latency_daily "
+                + "| usage_rollup_hourly | usage_latency_hourly | usage_hourly |");
+        lines.add("|---|---|---|---|---|---|---|---|");
         for (Range range : Range.values()) {
             OffsetDateTime from = utc(range.from(now));
-            lines.add(String.format("| %s | %,d | %,d | %,d |", range.label,
-                    rows(db, "usage_rollup_hourly", from), rows(db, "usage_latency_hourly", from),
-                    rows(db, "usage_hourly", from)));
+            lines.add(String.format("| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d |", range.label,
+                    rows(db, "usage_rollup_daily", "day", from), rows(db, "usage_user_daily", "day", from),
+                    rows(db, "usage_key_daily", "day", from), rows(db, "usage_latency_daily", "day", from),
+                    rows(db, "usage_rollup_hourly", "hour", from), rows(db, "usage_latency_hourly", "hour", from),
+                    rows(db, "usage_hourly", "hour", from)));
         }
         lines.add("");
-        lines.add("Plan of the slowest kind of request, usage by user per day over 90 days, as `UsageAnalytics` "
-                + "builds it:");
+        lines.add("Plan of what was the slowest kind of request, usage by user per day over 90 days, as "
+                + "`UsageAnalytics` builds it (whole days: all from `usage_user_daily`):");
         lines.add("");
         lines.add("```");
         try (PreparedStatement explain = db.prepareStatement("""
@@ -317,7 +322,9 @@ public final class DashboardBenchmark {
                     sum(requests)::bigint, sum(input_tokens)::bigint, sum(output_tokens)::bigint,
                     sum(cache_read_tokens)::bigint, sum(cache_write_tokens)::bigint, sum(errors)::bigint,
                     sum(cost_usd), sum(unpriced_requests)::bigint
-                from usage_rollup_hourly where tenant_id = ? and hour >= ? and hour < ?
+                from (select day as hour, user_id, requests, input_tokens, output_tokens, cache_read_tokens,
+                          cache_write_tokens, errors, cost_usd, unpriced_requests
+                      from usage_user_daily where tenant_id = ? and day >= ? and day < ?) u
                 group by bucket_start, user_id order by bucket_start, user_id""")) {
             explain.setString(1, TIMED_TENANT);
             explain.setObject(2, utc(Range.QUARTER.from(now)));

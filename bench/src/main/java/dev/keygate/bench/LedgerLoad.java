@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -14,7 +15,8 @@ import java.util.List;
  * Fills usage-service's ledger with synthetic events by bulk SQL (not through Kafka), then builds every aggregate the
  * ledger maintains per event with the equivalent set-based SQL: {@code usage_hourly} as {@code HourlyTotal},
  * {@code budget_spend} as {@code BudgetSpend}, {@code usage_rollup_hourly} and {@code usage_latency_hourly} with
- * the V3 migration's own backfill statements, read from the migration file.
+ * the V3 migration's own backfill statements, and the daily tables from those with V10's, read from the migration
+ * files.
  *
  * <p>The spread: 90 days up to now; 3,000 proxy keys picked with a skew (a few keys make most calls), each key
  * belonging to one of 1,000 users and running in one region; a user belongs to one of four tenants (acme about
@@ -150,14 +152,22 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
     /** Where the V3 migration rolls up the events already in the ledger; run here as it is written there. */
     private static final String BACKFILL_MARKER = "-- Events already in the ledger are rolled up once here.";
 
-    static LedgerLoad run(Connection db, long events, int chunk, Path migrations) throws SQLException, IOException {
-        String v3 = Files.readString(migrations.resolve("V3__analytics.sql"));
-        if (!v3.contains(BACKFILL_MARKER)) {
-            throw new IllegalStateException("V3__analytics.sql no longer has its backfill after '" + BACKFILL_MARKER
+    /** Where the V10 migration sums the hourly tables per day; run here, after V3's, as it is written there. */
+    private static final String DAILY_MARKER = "-- Aggregates already in the ledger are summed per day once here";
+
+    private static List<String> backfill(Path migration, String marker) throws IOException {
+        String sql = Files.readString(migration);
+        if (!sql.contains(marker)) {
+            throw new IllegalStateException(migration.getFileName() + " no longer has its backfill after '" + marker
                     + "'; update the benchmark's aggregate build.");
         }
-        List<String> backfill = Arrays.stream(v3.substring(v3.indexOf(BACKFILL_MARKER)).split(";"))
-                .map(String::strip).filter(sql -> sql.contains("insert into")).toList();
+        return Arrays.stream(sql.substring(sql.indexOf(marker)).split(";"))
+                .map(String::strip).filter(statement -> statement.contains("insert into")).toList();
+    }
+
+    static LedgerLoad run(Connection db, long events, int chunk, Path migrations) throws SQLException, IOException {
+        List<String> backfill = new ArrayList<>(backfill(migrations.resolve("V3__analytics.sql"), BACKFILL_MARKER));
+        backfill.addAll(backfill(migrations.resolve("V10__daily_aggregates.sql"), DAILY_MARKER));
         boolean autoCommit = db.getAutoCommit();
         db.setAutoCommit(true);
         try (Statement statement = db.createStatement()) {

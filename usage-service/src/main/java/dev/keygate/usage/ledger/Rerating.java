@@ -3,6 +3,10 @@ package dev.keygate.usage.ledger;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -13,7 +17,8 @@ import tools.jackson.databind.annotation.JsonNaming;
 /**
  * Prices a tenant's recorded calls again with the price list as it is now, after a price correction or a price that
  * arrived after its calls, and brings the hourly totals in line, in one transaction. The period is widened to whole
- * UTC hours so every hourly row it touches is recomputed from its events. Ingestion waits for it (the hourly table
+ * UTC hours so every hourly row it touches is recomputed from its events; the daily tables' rows of every day the
+ * period touches are then summed again from those hours. Ingestion waits for it (the hourly table
  * is locked against concurrent writers) so no call is counted twice or lost while it runs.
  */
 @Component
@@ -52,6 +57,29 @@ public class Rerating {
               and r.tier = s.tier
             """;
 
+    /**
+     * Brings a daily table's cost in line with the hourly rollup it sums, for the whole UTC days given; %1$s is the
+     * table, %2$s its key columns after tenant and day.
+     */
+    private static final String RECOMPUTE_DAYS = """
+            update %1$s d set cost_usd = s.cost, unpriced_requests = s.unpriced
+            from (select tenant_id, date_trunc('day', hour, 'UTC') as day, %2$s, sum(cost_usd) as cost,
+                         sum(unpriced_requests) as unpriced
+                  from usage_rollup_hourly
+                  where tenant_id = ? and hour >= ? and hour < ?
+                  group by tenant_id, 2, %2$s) s
+            where d.tenant_id = s.tenant_id and d.day = s.day and (%3$s) = (%4$s)
+            """;
+
+    /** The daily tables that keep cost, and their key columns after tenant and day. */
+    private static final Map<String, List<String>> DAILY = new LinkedHashMap<>();
+
+    static {
+        DAILY.put("usage_rollup_daily", List.of("provider", "model", "region", "tier"));
+        DAILY.put("usage_user_daily", List.of("user_id"));
+        DAILY.put("usage_key_daily", List.of("proxy_key_id"));
+    }
+
     private static final String TOTALS = """
             select coalesce(sum(cost_usd), 0) as cost, coalesce(sum(unpriced_requests), 0) as unpriced
             from usage_hourly where tenant_id = ? and hour >= ? and hour < ?
@@ -68,12 +96,25 @@ public class Rerating {
         Instant start = from.truncatedTo(ChronoUnit.HOURS);
         Instant end = to.truncatedTo(ChronoUnit.HOURS).equals(to) ? to : to.truncatedTo(ChronoUnit.HOURS)
                 .plus(1, ChronoUnit.HOURS);
-        jdbc.execute("lock table usage_hourly, usage_rollup_hourly in share row exclusive mode");
+        // The ledger's order: its event statement writes the rollups, the daily tables, then usage_hourly.
+        jdbc.execute("lock table usage_rollup_hourly, usage_rollup_daily, usage_user_daily, usage_key_daily, "
+                + "usage_hourly in share row exclusive mode");
         Object[] range = {tenantId, UsageLedger.utc(start), UsageLedger.utc(end)};
         Totals before = totals(range);
         int events = jdbc.update(RERATE_EVENTS, range);
         jdbc.update(RECOMPUTE_HOURS, range);
         jdbc.update(RECOMPUTE_ROLLUP, range);
+        // Every day the period touches, summed again from its hours (the days' other hours did not change).
+        Instant firstDay = start.truncatedTo(ChronoUnit.DAYS);
+        Instant lastDay = end.truncatedTo(ChronoUnit.DAYS).equals(end) ? end
+                : end.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        Object[] days = {tenantId, UsageLedger.utc(firstDay), UsageLedger.utc(lastDay)};
+        DAILY.forEach((table, key) -> {
+            String columns = String.join(", ", key);
+            jdbc.update(RECOMPUTE_DAYS.formatted(table, columns,
+                    key.stream().map(column -> "d." + column).collect(Collectors.joining(", ")),
+                    key.stream().map(column -> "s." + column).collect(Collectors.joining(", "))), days);
+        });
         Totals after = totals(range);
         return new Result(start, end, events, before.cost(), after.cost(), after.unpriced());
     }

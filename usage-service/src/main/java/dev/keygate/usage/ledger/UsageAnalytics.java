@@ -4,7 +4,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +19,11 @@ import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.stereotype.Component;
 
 /**
- * Answers analytics from the aggregates only ({@code usage_rollup_hourly}, {@code usage_latency_hourly}), never from
- * {@code usage_event}, so a dashboard costs the same whatever the number of calls. Every query is bound to one tenant.
+ * Answers analytics from the aggregates only, never from {@code usage_event}, so a dashboard costs the same whatever
+ * the number of calls: the whole UTC days of a period from the daily table that holds what the request asks for
+ * ({@code usage_rollup_daily}, {@code usage_user_daily}, {@code usage_key_daily}, {@code usage_latency_daily}), the
+ * partial days at its edges and requests no daily table answers from {@code usage_rollup_hourly} and
+ * {@code usage_latency_hourly}. Every query is bound to one tenant.
  */
 @Component
 public class UsageAnalytics {
@@ -28,6 +33,10 @@ public class UsageAnalytics {
             sum(output_tokens)::bigint as output_tokens, sum(cache_read_tokens)::bigint as cache_read_tokens,
             sum(cache_write_tokens)::bigint as cache_write_tokens, sum(errors)::bigint as errors,
             sum(cost_usd) as cost_usd, sum(unpriced_requests)::bigint as unpriced_requests""";
+
+    /** What {@code usage_rollup_daily} can group by. */
+    private static final Set<Dimension> PER_MODEL = EnumSet.of(Dimension.PROVIDER, Dimension.MODEL, Dimension.REGION,
+            Dimension.TIER);
 
     public enum Order { GROUPS, COST, ERROR_RATE }
 
@@ -53,9 +62,13 @@ public class UsageAnalytics {
             select.append(dimension.column).append(", ");
             keys.add(dimension.column);
         }
-        select.append(MEASURES).append(" from usage_rollup_hourly");
         List<Object> arguments = new ArrayList<>();
-        select.append(where(filter, arguments, true));
+        List<String> columns = new ArrayList<>();
+        groupBy.forEach(dimension -> columns.add(dimension.column));
+        columns.add(Measures.COLUMNS);
+        select.append(MEASURES).append(" from ")
+                .append(parts(filter, "usage_rollup_hourly", dailyTable(filter, bucket, groupBy), columns, true,
+                        arguments));
         if (!keys.isEmpty()) {
             select.append(" group by ").append(String.join(", ", keys));
         }
@@ -90,8 +103,10 @@ public class UsageAnalytics {
     /** Latency and first-byte percentiles per provider and model, ordered by provider and model. */
     public List<LatencyRow> latency(UsageFilter filter) {
         List<Object> arguments = new ArrayList<>();
-        String sql = "select provider, model, metric, bucket, sum(requests)::bigint as requests from usage_latency_hourly"
-                + where(filter, arguments, false) + " group by 1, 2, 3, 4 order by 1, 2, 3, 4";
+        String sql = "select provider, model, metric, bucket, sum(requests)::bigint as requests from "
+                + parts(filter, "usage_latency_hourly", "usage_latency_daily",
+                        List.of("provider, model, metric, bucket, requests"), false, arguments)
+                + " group by 1, 2, 3, 4 order by 1, 2, 3, 4";
         Map<List<String>, Map<String, NavigableMap<Integer, Long>>> histograms = new LinkedHashMap<>();
         jdbc.query(sql, (RowCallbackHandler) row -> histograms
                 .computeIfAbsent(List.of(row.getString("provider"), row.getString("model")), k -> new TreeMap<>())
@@ -114,22 +129,76 @@ public class UsageAnalytics {
         return histogram.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    private static String where(UsageFilter filter, List<Object> arguments, boolean perCaller) {
-        StringBuilder where = new StringBuilder(" where tenant_id = ? and hour >= ? and hour < ?");
+    /**
+     * The daily table that holds what a usage request asks for, or null when only the hourly rollup does: hourly
+     * buckets; a user or key filter next to any other filter or grouping; a grouping by user or key next to any other.
+     */
+    private static String dailyTable(UsageFilter filter, TimeBucket bucket, Set<Dimension> groupBy) {
+        if (bucket == TimeBucket.HOUR) {
+            return null;
+        }
+        boolean perModel = filter.provider() != null || filter.model() != null || filter.tier() != null;
+        if (filter.userId() == null && filter.proxyKeyId() == null && PER_MODEL.containsAll(groupBy)) {
+            return "usage_rollup_daily";
+        }
+        if (!perModel && filter.proxyKeyId() == null && Set.of(Dimension.USER).containsAll(groupBy)) {
+            return "usage_user_daily";
+        }
+        if (!perModel && filter.userId() == null && Set.of(Dimension.KEY).containsAll(groupBy)) {
+            return "usage_key_daily";
+        }
+        return null;
+    }
+
+    /**
+     * The rows a request sums, as a subquery of {@code columns} with the time column named {@code hour}: the whole
+     * UTC days of the period from {@code daily} (when not null), the hours before the first and after the last whole
+     * day from {@code hourly}. Both hold the same sums for the same hours, so the answer is the one the hourly table
+     * alone gives, from far fewer rows.
+     */
+    private static String parts(UsageFilter filter, String hourly, String daily, List<String> columns,
+                                boolean perCaller, List<Object> arguments) {
+        Instant from = filter.from();
+        Instant to = filter.to();
+        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS).equals(from) ? from
+                : from.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        Instant lastDay = to.truncatedTo(ChronoUnit.DAYS);
+        String selected = String.join(", ", columns);
+        List<String> parts = new ArrayList<>();
+        if (daily == null || !firstDay.isBefore(lastDay)) {
+            parts.add(part(hourly, "hour", selected, filter, from, to, perCaller, arguments));
+        }
+        else {
+            if (from.isBefore(firstDay)) {
+                parts.add(part(hourly, "hour", selected, filter, from, firstDay, perCaller, arguments));
+            }
+            parts.add(part(daily, "day", selected, filter, firstDay, lastDay, perCaller, arguments));
+            if (lastDay.isBefore(to)) {
+                parts.add(part(hourly, "hour", selected, filter, lastDay, to, perCaller, arguments));
+            }
+        }
+        return "(" + String.join(" union all ", parts) + ") u";
+    }
+
+    private static String part(String table, String time, String selected, UsageFilter filter, Instant from,
+                               Instant to, boolean perCaller, List<Object> arguments) {
+        StringBuilder part = new StringBuilder("select ").append(time).append(" as hour, ").append(selected)
+                .append(" from ").append(table).append(" where tenant_id = ? and ").append(time).append(" >= ? and ")
+                .append(time).append(" < ?");
         arguments.add(filter.tenantId());
-        arguments.add(UsageLedger.utc(filter.from()));
-        arguments.add(UsageLedger.utc(filter.to()));
-        condition(where, arguments, "provider", filter.provider());
-        condition(where, arguments, "model", filter.model());
+        arguments.add(UsageLedger.utc(from));
+        arguments.add(UsageLedger.utc(to));
+        condition(part, arguments, "provider", filter.provider());
+        condition(part, arguments, "model", filter.model());
         if (perCaller) {
-            condition(where, arguments, "user_id", filter.userId());
-            condition(where, arguments, "proxy_key_id", filter.proxyKeyId());
-            condition(where, arguments, "tier", filter.tier());
+            condition(part, arguments, "user_id", filter.userId());
+            condition(part, arguments, "proxy_key_id", filter.proxyKeyId());
+            condition(part, arguments, "tier", filter.tier());
         }
         else if (filter.userId() != null || filter.proxyKeyId() != null || filter.tier() != null) {
             throw new IllegalArgumentException("latency is not kept per user, key or tier");
         }
-        return where.toString();
+        return part.toString();
     }
 
     private static void condition(StringBuilder where, List<Object> arguments, String column, String value) {

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
@@ -24,6 +25,10 @@ public class UsageHistory {
             limit ?
             """;
 
+    /**
+     * Totals per provider and model: the whole UTC days from {@code usage_rollup_daily}, the hours before the first
+     * and after the last whole day from {@code usage_hourly} (both sum the same events per provider and model).
+     */
     private static final String TOTALS_BY_MODEL = """
             select provider, model,
                 sum(requests)::bigint as requests,
@@ -34,11 +39,14 @@ public class UsageHistory {
                 sum(errors)::bigint as errors,
                 sum(cost_usd) as cost_usd,
                 sum(unpriced_requests)::bigint as unpriced_requests
-            from usage_hourly
-            where tenant_id = ? and hour >= ? and hour < ?
+            from (select provider, model, %1$s from usage_hourly
+                  where tenant_id = ? and (hour >= ? and hour < ? or hour >= ? and hour < ?)
+                  union all
+                  select provider, model, %1$s from usage_rollup_daily
+                  where tenant_id = ? and day >= ? and day < ?) u
             group by provider, model
             order by provider, model
-            """;
+            """.formatted(Measures.COLUMNS);
 
     private final JdbcTemplate jdbc;
 
@@ -53,8 +61,17 @@ public class UsageHistory {
 
     /** The tenant's totals per provider and model over the hours starting in {@code [from, to)}. */
     public List<ModelUsage> totalsByModel(String tenantId, Instant from, Instant to) {
+        Instant firstDay = from.truncatedTo(ChronoUnit.DAYS).equals(from) ? from
+                : from.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
+        Instant lastDay = to.truncatedTo(ChronoUnit.DAYS);
+        if (!firstDay.isBefore(lastDay)) {
+            // No whole day: every hour from usage_hourly, none from the daily table.
+            firstDay = to;
+            lastDay = to;
+        }
         return jdbc.query(TOTALS_BY_MODEL, UsageHistory::modelUsage, tenantId, UsageLedger.utc(from),
-                UsageLedger.utc(to));
+                UsageLedger.utc(firstDay), UsageLedger.utc(lastDay), UsageLedger.utc(to), tenantId,
+                UsageLedger.utc(firstDay), UsageLedger.utc(lastDay));
     }
 
     private static LedgerEntry entry(ResultSet row, int rowNum) throws SQLException {

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * V3 rolls up the events a ledger already held when it is upgraded, with the same buckets the ledger uses for new
  * events ({@link LatencyHistogram#bucketOf(long)}); V9 keys the rollups by license tier, leaving what was rolled up
- * before under no tier (''). A database of its own, migrated by Flyway as usage-service would.
+ * before under no tier (''); V10 sums the hourly tables per day into the daily ones. A database of its own, migrated by Flyway as usage-service would.
  */
 class AnalyticsBackfillIT {
 
@@ -69,7 +69,7 @@ class AnalyticsBackfillIT {
         Flyway.configure().dataSource(source).target("8").load().migrate();
         List<Map<String, Object>> before = jdbc.queryForList(ROLLUP);
 
-        Flyway.configure().dataSource(source).load().migrate();
+        Flyway.configure().dataSource(source).target("9").load().migrate();
 
         assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
                 Integer.class)).isEqualTo(9);
@@ -94,6 +94,79 @@ class AnalyticsBackfillIT {
                 select tier || ' ' || requests from usage_rollup_hourly where user_id = 'alice' order by tier""",
                 String.class)).containsExactly(" 1", "pro 1");
     }
+
+    @Test
+    void sumsWhatTheHourlyTablesHoldPerDayExactlyWhenTheDailyTablesAreCreated() {
+        DriverManagerDataSource source = emptyDatabase();
+        JdbcTemplate jdbc = new JdbcTemplate(source);
+        Flyway.configure().dataSource(source).target("2").load().migrate();
+        String[] users = {"alice", "bob", null};
+        String[] keys = {"k1", "k2", null};
+        String[] models = {"gpt-4o", "gpt-4o-mini", null};
+        String[] regions = {"eu-west-1", null};
+        for (int i = 0; i < 120; i++) {
+            // Eight days, a call every 91 minutes.
+            String at = java.time.Instant.parse("2026-01-04T00:00:00Z").plusSeconds(i * 13 * 60L * 7).toString();
+            insert(jdbc, at, users[i % 3], keys[i / 3 % 3], models[i / 2 % 3], regions[i % 2], i % 11 == 0 ? 500 : 200,
+                    i * 1000L, i * 10L, i % 5 == 0 ? null : "0." + i, i * 37L % 5000, i % 4 == 0 ? null : i * 3L);
+        }
+        Flyway.configure().dataSource(source).target("9").load().migrate();
+        // A call of a tier, rolled up by the ledger after V9 (events before it have none).
+        insert(jdbc, "2026-01-05T10:07:00Z", "alice", "k1", "gpt-4o", "eu-west-1", 200, 5, 5, "0.01", 12, null);
+        jdbc.update("update usage_event set tier = 'pro' where occurred_at = '2026-01-05T10:07:00Z'");
+        jdbc.update("""
+                insert into usage_rollup_hourly values ('acme', '2026-01-05T10:00:00Z', 'openai', 'gpt-4o', 'alice',
+                    'k1', 'eu-west-1', 1, 5, 5, 0, 0, 0, 0.01, 0, 'pro')""");
+        jdbc.update("""
+                insert into usage_latency_hourly values ('acme', '2026-01-05T10:00:00Z', 'openai', 'gpt-4o', 'latency',
+                    ?, 1)
+                on conflict (tenant_id, hour, provider, model, metric, bucket) do update
+                    set requests = usage_latency_hourly.requests + 1""", LatencyHistogram.bucketOf(12));
+
+        Flyway.configure().dataSource(source).load().migrate();
+
+        assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
+                Integer.class)).isEqualTo(10);
+        String[][] tables = {
+                {"usage_rollup_daily", "provider, model, region, tier",
+                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')"},
+                {"usage_user_daily", "user_id", "coalesce(user_id, '')"},
+                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')"}};
+        for (String[] table : tables) {
+            List<String> daily = jdbc.queryForList("select concat_ws('|', day, " + table[1] + ") || ' ' || "
+                    + DAILY_MEASURES + " from " + table[0] + " order by 1", String.class);
+            List<String> raw = jdbc.queryForList("select concat_ws('|', day, k) || ' ' || " + DAILY_MEASURES
+                    + " from (select date_trunc('day', occurred_at, 'UTC') as day, concat_ws('|', " + table[2]
+                    + ") as k, " + RAW_MEASURES + " from usage_event group by 1, 2) e order by 1", String.class);
+            assertThat(daily).as(table[0]).hasSizeGreaterThan(3).isEqualTo(raw);
+        }
+        assertThat(jdbc.queryForObject("select count(distinct day) from usage_rollup_daily", Integer.class))
+                .as("2026-01-04 to 11").isEqualTo(8);
+        List<String> latency = jdbc.queryForList("""
+                select concat_ws('|', day, provider, model, metric, bucket, requests) from usage_latency_daily
+                order by 1""", String.class);
+        List<String> rawLatency = jdbc.queryForList("""
+                select concat_ws('|', day, provider, model, metric, bucket, count(*))
+                from (select date_trunc('day', occurred_at, 'UTC') as day, provider, coalesce(model, '') as model,
+                          'latency' as metric, %1$s as bucket
+                      from (select *, latency_ms as ms from usage_event) e
+                      union all
+                      select date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''), 'first_byte', %1$s
+                      from (select *, first_byte_ms as ms from usage_event where first_byte_ms is not null) e) m
+                group by day, provider, model, metric, bucket order by 1""".formatted(LatencyHistogram.BUCKET_OF_MS),
+                String.class);
+        assertThat(latency).as("usage_latency_daily").hasSizeGreaterThan(10).isEqualTo(rawLatency);
+    }
+
+    private static final String RAW_MEASURES = """
+            count(*) as requests, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens, \
+            sum(cache_read_tokens) as cache_read_tokens, sum(cache_write_tokens) as cache_write_tokens, \
+            count(*) filter (where status >= 400) as errors, coalesce(sum(cost_usd), 0) as cost_usd, \
+            count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0) as unpriced_requests""";
+
+    private static final String DAILY_MEASURES = """
+            requests::text || ' ' || input_tokens || ' ' || output_tokens || ' ' || cache_read_tokens || ' ' || \
+            cache_write_tokens || ' ' || errors || ' ' || cost_usd::numeric(24, 12) || ' ' || unpriced_requests""";
 
     private static final String ROLLUP = """
             select tenant_id, hour, provider, model, user_id, proxy_key_id, region, requests, input_tokens,
