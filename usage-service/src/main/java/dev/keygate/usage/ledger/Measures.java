@@ -2,8 +2,7 @@ package dev.keygate.usage.ledger;
 
 /**
  * The measures every usage aggregate keeps (requests, tokens, errors, cost, unpriced calls), as SQL fragments shared
- * by the statements that fill the daily tables, so each table adds up an event the same way as
- * {@code usage_rollup_hourly}.
+ * by the statements that fill the hourly rollup and the daily tables, so each table adds up an event the same way.
  */
 final class Measures {
 

@@ -61,25 +61,13 @@ public class UsageLedger {
                     cost_usd
             ), rollup as (
                 insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
-                    tier, requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors,
-                    cost_usd, unpriced_requests)
+                    tier, %s)
                 select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                    coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''),
-                    count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
-                    count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
-                    count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
+                    coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''), %s
                 from inserted
                 group by 1, 2, 3, 4, 5, 6, 7, 8
                 order by 1, 2, 3, 4, 5, 6, 7, 8
-                on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set
-                    requests = r.requests + excluded.requests,
-                    input_tokens = r.input_tokens + excluded.input_tokens,
-                    output_tokens = r.output_tokens + excluded.output_tokens,
-                    cache_read_tokens = r.cache_read_tokens + excluded.cache_read_tokens,
-                    cache_write_tokens = r.cache_write_tokens + excluded.cache_write_tokens,
-                    errors = r.errors + excluded.errors,
-                    cost_usd = r.cost_usd + excluded.cost_usd,
-                    unpriced_requests = r.unpriced_requests + excluded.unpriced_requests
+                on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set %s
             ), latency as (
                 -- The bucket formula is explained in V3.
                 insert into usage_latency_hourly as l (tenant_id, hour, provider, model, metric, bucket, requests)
@@ -131,7 +119,9 @@ public class UsageLedger {
                     requests = l.requests + excluded.requests
             )
             select event_id, cost_usd from inserted
-            """.formatted(PriceList.COST_OF_EVENT, LatencyHistogram.BUCKET_OF_MS,
+            """.formatted(PriceList.COST_OF_EVENT,
+                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
+                    LatencyHistogram.BUCKET_OF_MS,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
