@@ -68,20 +68,17 @@ public class UsageLedger {
                 group by 1, 2, 3, 4, 5, 6, 7, 8
                 order by 1, 2, 3, 4, 5, 6, 7, 8
                 on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set %s
-            ), latency as (
-                -- The bucket formula is explained in V3.
-                insert into usage_latency_hourly as l (tenant_id, hour, provider, model, metric, bucket, requests)
-                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
-                    %s, count(*)
+            ), measured as (
+                -- Each new event's latency and first-byte bucket, for the hourly and daily histograms; the bucket
+                -- formula is explained in V3.
+                select tenant_id, occurred_at, provider, coalesce(model, '') as model, metric, %s as bucket
                 from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
                       from inserted
                       union all
                       select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms
                       from inserted where first_byte_ms is not null) m
-                group by 1, 2, 3, 4, 5, 6
-                order by 1, 2, 3, 4, 5, 6
-                on conflict (tenant_id, hour, provider, model, metric, bucket) do update set
-                    requests = l.requests + excluded.requests
+            ), latency as (
+                %s
             ), rollup_daily as (
                 insert into usage_rollup_daily as r (tenant_id, day, provider, model, region, tier, %s)
                 select tenant_id, date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''),
@@ -105,27 +102,28 @@ public class UsageLedger {
                 order by 1, 2, 3
                 on conflict (tenant_id, day, proxy_key_id) do update set %s
             ), latency_daily as (
-                insert into usage_latency_daily as l (tenant_id, day, provider, model, metric, bucket, requests)
-                select tenant_id, date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''), metric,
-                    %s, count(*)
-                from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
-                      from inserted
-                      union all
-                      select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms
-                      from inserted where first_byte_ms is not null) m
-                group by 1, 2, 3, 4, 5, 6
-                order by 1, 2, 3, 4, 5, 6
-                on conflict (tenant_id, day, provider, model, metric, bucket) do update set
-                    requests = l.requests + excluded.requests
+                %s
             )
             select event_id, cost_usd from inserted
             """.formatted(PriceList.COST_OF_EVENT,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
-                    LatencyHistogram.BUCKET_OF_MS,
+                    LatencyHistogram.BUCKET_OF_MS, histogram("usage_latency_hourly", "hour"),
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
-                    LatencyHistogram.BUCKET_OF_MS);
+                    histogram("usage_latency_daily", "day"));
+
+    /** Counts the {@code measured} rows of {@link #INSERT_EVENTS} into a latency histogram per {@code unit}. */
+    private static String histogram(String table, String unit) {
+        return """
+                insert into %1$s as l (tenant_id, %2$s, provider, model, metric, bucket, requests)
+                select tenant_id, date_trunc('%2$s', occurred_at, 'UTC'), provider, model, metric, bucket, count(*)
+                from measured
+                group by 1, 2, 3, 4, 5, 6
+                order by 1, 2, 3, 4, 5, 6
+                on conflict (tenant_id, %2$s, provider, model, metric, bucket) do update set
+                    requests = l.requests + excluded.requests""".formatted(table, unit);
+    }
 
     /** Adds totals given as one array per column, in the order given (primary-key order: no deadlocks). */
     private static final String ADD_TO_HOUR = """
