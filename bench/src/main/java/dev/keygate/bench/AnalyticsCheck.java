@@ -60,7 +60,7 @@ final class AnalyticsCheck {
                 "/api/v1/analytics/usage?bucket=none&group_by=provider,model&" + period), List.of("provider", "model")));
         same(tenant + ": error rates per provider and model", raw, rows(api.json(tenant,
                 "/api/v1/analytics/errors?" + period), List.of("provider", "model")));
-        same(tenant + ": summary per provider and model (usage_hourly)", raw,
+        same(tenant + ": summary per provider and model", raw,
                 summaryRows(api.json(tenant, "/api/v1/usage/summary?" + period)));
         passed.add(tenant + ": " + raw.size() + " provider/model rows of /analytics/usage, /analytics/errors and "
                 + "/usage/summary equal `usage_event`'s, every measure");

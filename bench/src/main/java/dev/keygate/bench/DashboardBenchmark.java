@@ -120,7 +120,7 @@ public final class DashboardBenchmark {
                     "/api/v1/analytics/usage?bucket=day&group_by=user&" + period, false));
             queries.add(new Query(range, "CSV export by day, provider, model",
                     "/api/v1/analytics/usage?bucket=day&group_by=provider,model&" + period, true));
-            queries.add(new Query(range, "summary by model (usage_hourly)", "/api/v1/usage/summary?" + period, false));
+            queries.add(new Query(range, "summary by model", "/api/v1/usage/summary?" + period, false));
         }
         queries.add(new Query(null, "budgets overview", "/api/v1/analytics/budgets", false));
         // A request slower than a second needs no JIT warm-up and gets one round only, which bounds the run at 10M.
@@ -269,7 +269,7 @@ public final class DashboardBenchmark {
         lines.add("");
         lines.add("| table | rows | size |");
         lines.add("|---|---|---|");
-        for (String table : List.of("usage_event", "usage_hourly", "usage_rollup_hourly", "usage_latency_hourly",
+        for (String table : List.of("usage_event", "usage_model_hourly", "usage_rollup_hourly", "usage_latency_hourly",
                 "usage_rollup_daily", "usage_user_daily", "usage_key_daily", "usage_latency_daily", "budget_spend")) {
             try (Statement statement = db.createStatement(); ResultSet row = statement.executeQuery(
                     "select count(*), pg_size_pretty(pg_total_relation_size('" + table + "')) from " + table)) {
@@ -302,15 +302,15 @@ public final class DashboardBenchmark {
                 + "only serve partial days, hourly buckets and filters no daily table holds.");
         lines.add("");
         lines.add("| period | usage_rollup_daily | usage_user_daily | usage_key_daily | usage_latency_daily "
-                + "| usage_rollup_hourly | usage_latency_hourly | usage_hourly |");
+                + "| usage_model_hourly | usage_rollup_hourly | usage_latency_hourly |");
         lines.add("|---|---|---|---|---|---|---|---|");
         for (Range range : Range.values()) {
             OffsetDateTime from = utc(range.from(now));
             lines.add(String.format("| %s | %,d | %,d | %,d | %,d | %,d | %,d | %,d |", range.label,
                     rows(db, "usage_rollup_daily", "day", from), rows(db, "usage_user_daily", "day", from),
                     rows(db, "usage_key_daily", "day", from), rows(db, "usage_latency_daily", "day", from),
-                    rows(db, "usage_rollup_hourly", "hour", from), rows(db, "usage_latency_hourly", "hour", from),
-                    rows(db, "usage_hourly", "hour", from)));
+                    rows(db, "usage_model_hourly", "hour", from), rows(db, "usage_rollup_hourly", "hour", from),
+                    rows(db, "usage_latency_hourly", "hour", from)));
         }
         lines.add("");
         lines.add("Plan of what was the slowest kind of request, usage by user per day over 90 days, as "

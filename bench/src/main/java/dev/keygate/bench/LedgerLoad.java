@@ -13,10 +13,9 @@ import java.util.List;
 
 /**
  * Fills usage-service's ledger with synthetic events by bulk SQL (not through Kafka), then builds every aggregate the
- * ledger maintains per event with the equivalent set-based SQL: {@code usage_hourly} as {@code HourlyTotal},
- * {@code budget_spend} as {@code BudgetSpend}, {@code usage_rollup_hourly} and {@code usage_latency_hourly} with
- * the V3 migration's own backfill statements, and the daily tables from those with V10's, read from the migration
- * files.
+ * ledger maintains per event with the equivalent set-based SQL: {@code budget_spend} as {@code BudgetSpend},
+ * {@code usage_rollup_hourly} and {@code usage_latency_hourly} with the V3 migration's own backfill statements, the
+ * daily tables from those with V10's and {@code usage_model_hourly} with V11's, read from the migration files.
  *
  * <p>The spread: 90 days up to now; 3,000 proxy keys picked with a skew (a few keys make most calls), each key
  * belonging to one of 1,000 users and running in one region; a user belongs to one of four tenants (acme about
@@ -107,18 +106,6 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
             left join model_price p on p.provider = t.provider and p.model = t.model and p.tenant_id is null
             """;
 
-    /** As {@code HourlyTotal}: per UTC hour, provider, model and user ('' for none). */
-    private static final String HOURLY = """
-            insert into usage_hourly (tenant_id, hour, provider, model, user_id, requests, input_tokens, output_tokens,
-                cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
-            select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                coalesce(user_id, ''), count(*), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
-                sum(cache_write_tokens), count(*) filter (where status >= 400), coalesce(sum(cost_usd), 0),
-                count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0)
-            from usage_event
-            group by 1, 2, 3, 4, 5
-            """;
-
     /**
      * As {@code BudgetSpend}: per UTC day or month, for the tenant ('*'), the user and the proxy key; an event
      * without cost and without tokens adds nothing.
@@ -155,6 +142,9 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
     /** Where the V10 migration sums the hourly tables per day; run here, after V3's, as it is written there. */
     private static final String DAILY_MARKER = "-- Aggregates already in the ledger are summed per day once here";
 
+    /** Where the V11 migration sums the hourly rollup per model and hour; run here, after V3's. */
+    private static final String MODEL_HOURLY_MARKER = "-- Aggregates already in the ledger are summed per model and hour";
+
     private static List<String> backfill(Path migration, String marker) throws IOException {
         String sql = Files.readString(migration);
         if (!sql.contains(marker)) {
@@ -168,6 +158,7 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
     static LedgerLoad run(Connection db, long events, int chunk, Path migrations) throws SQLException, IOException {
         List<String> backfill = new ArrayList<>(backfill(migrations.resolve("V3__analytics.sql"), BACKFILL_MARKER));
         backfill.addAll(backfill(migrations.resolve("V10__daily_aggregates.sql"), DAILY_MARKER));
+        backfill.addAll(backfill(migrations.resolve("V11__model_hourly.sql"), MODEL_HOURLY_MARKER));
         boolean autoCommit = db.getAutoCommit();
         db.setAutoCommit(true);
         try (Statement statement = db.createStatement()) {
@@ -188,7 +179,6 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
         double eventSeconds = (System.nanoTime() - started) / 1e9;
         started = System.nanoTime();
         try (Statement statement = db.createStatement()) {
-            statement.execute(HOURLY);
             for (String sql : backfill) {
                 statement.execute(sql);
             }

@@ -29,19 +29,6 @@ public class Rerating {
             where e.tenant_id = ? and e.occurred_at >= ? and e.occurred_at < ?
             """.formatted(PriceList.COST_OF_EVENT);
 
-    private static final String RECOMPUTE_HOURS = """
-            update usage_hourly h set cost_usd = s.cost, unpriced_requests = s.unpriced
-            from (select tenant_id, date_trunc('hour', occurred_at, 'UTC') as hour, provider,
-                         coalesce(model, '') as model, coalesce(user_id, '') as user_id,
-                         coalesce(sum(cost_usd), 0) as cost,
-                         count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0) as unpriced
-                  from usage_event
-                  where tenant_id = ? and occurred_at >= ? and occurred_at < ?
-                  group by 1, 2, 3, 4, 5) s
-            where h.tenant_id = s.tenant_id and h.hour = s.hour and h.provider = s.provider and h.model = s.model
-              and h.user_id = s.user_id
-            """;
-
     private static final String RECOMPUTE_ROLLUP = """
             update usage_rollup_hourly r set cost_usd = s.cost, unpriced_requests = s.unpriced
             from (select tenant_id, date_trunc('hour', occurred_at, 'UTC') as hour, provider,
@@ -58,31 +45,36 @@ public class Rerating {
             """;
 
     /**
-     * Brings a daily table's cost in line with the hourly rollup it sums, for the whole UTC days given; %1$s is the
-     * table, %2$s its key columns after tenant and day.
+     * Brings a table summed from the hourly rollup in line with it, for the periods given; %1$s is the table, %2$s its
+     * key columns after tenant and time, %5$s its time column (named as its unit: hour or day).
      */
-    private static final String RECOMPUTE_DAYS = """
+    private static final String RECOMPUTE_FROM_ROLLUP = """
             update %1$s d set cost_usd = s.cost, unpriced_requests = s.unpriced
-            from (select tenant_id, date_trunc('day', hour, 'UTC') as day, %2$s, sum(cost_usd) as cost,
+            from (select tenant_id, date_trunc('%5$s', hour, 'UTC') as period, %2$s, sum(cost_usd) as cost,
                          sum(unpriced_requests) as unpriced
                   from usage_rollup_hourly
                   where tenant_id = ? and hour >= ? and hour < ?
                   group by tenant_id, 2, %2$s) s
-            where d.tenant_id = s.tenant_id and d.day = s.day and (%3$s) = (%4$s)
+            where d.tenant_id = s.tenant_id and d.%5$s = s.period and (%3$s) = (%4$s)
             """;
+
+    /** The per-model hourly table (V11) and its key columns after tenant and hour. */
+    private static final String MODEL_HOURLY = "usage_model_hourly";
+
+    private static final List<String> PER_MODEL = List.of("provider", "model", "region", "tier");
 
     /** The daily tables that keep cost, and their key columns after tenant and day. */
     private static final Map<String, List<String>> DAILY = new LinkedHashMap<>();
 
     static {
-        DAILY.put("usage_rollup_daily", List.of("provider", "model", "region", "tier"));
+        DAILY.put("usage_rollup_daily", PER_MODEL);
         DAILY.put("usage_user_daily", List.of("user_id"));
         DAILY.put("usage_key_daily", List.of("proxy_key_id"));
     }
 
     private static final String TOTALS = """
             select coalesce(sum(cost_usd), 0) as cost, coalesce(sum(unpriced_requests), 0) as unpriced
-            from usage_hourly where tenant_id = ? and hour >= ? and hour < ?
+            from usage_model_hourly where tenant_id = ? and hour >= ? and hour < ?
             """;
 
     private final JdbcTemplate jdbc;
@@ -96,27 +88,28 @@ public class Rerating {
         Instant start = from.truncatedTo(ChronoUnit.HOURS);
         Instant end = to.truncatedTo(ChronoUnit.HOURS).equals(to) ? to : to.truncatedTo(ChronoUnit.HOURS)
                 .plus(1, ChronoUnit.HOURS);
-        // The ledger's order: its event statement writes the rollups, the daily tables, then usage_hourly.
-        jdbc.execute("lock table usage_rollup_hourly, usage_rollup_daily, usage_user_daily, usage_key_daily, "
-                + "usage_hourly in share row exclusive mode");
+        // The ledger's order: its event statement writes the hourly rollup, the per-model hours, then the days.
+        jdbc.execute("lock table usage_rollup_hourly, usage_model_hourly, usage_rollup_daily, usage_user_daily, "
+                + "usage_key_daily in share row exclusive mode");
         Object[] range = {tenantId, UsageLedger.utc(start), UsageLedger.utc(end)};
         Totals before = totals(range);
         int events = jdbc.update(RERATE_EVENTS, range);
-        jdbc.update(RECOMPUTE_HOURS, range);
         jdbc.update(RECOMPUTE_ROLLUP, range);
+        recompute(MODEL_HOURLY, PER_MODEL, "hour", range);
         // Every day the period touches, summed again from its hours (the days' other hours did not change).
         Instant firstDay = start.truncatedTo(ChronoUnit.DAYS);
         Instant lastDay = end.truncatedTo(ChronoUnit.DAYS).equals(end) ? end
                 : end.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
         Object[] days = {tenantId, UsageLedger.utc(firstDay), UsageLedger.utc(lastDay)};
-        DAILY.forEach((table, key) -> {
-            String columns = String.join(", ", key);
-            jdbc.update(RECOMPUTE_DAYS.formatted(table, columns,
-                    key.stream().map(column -> "d." + column).collect(Collectors.joining(", ")),
-                    key.stream().map(column -> "s." + column).collect(Collectors.joining(", "))), days);
-        });
+        DAILY.forEach((table, key) -> recompute(table, key, "day", days));
         Totals after = totals(range);
         return new Result(start, end, events, before.cost(), after.cost(), after.unpriced());
+    }
+
+    private void recompute(String table, List<String> key, String unit, Object[] period) {
+        jdbc.update(RECOMPUTE_FROM_ROLLUP.formatted(table, String.join(", ", key),
+                key.stream().map(column -> "d." + column).collect(Collectors.joining(", ")),
+                key.stream().map(column -> "s." + column).collect(Collectors.joining(", ")), unit), period);
     }
 
     private Totals totals(Object[] range) {

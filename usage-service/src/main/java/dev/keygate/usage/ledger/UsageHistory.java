@@ -27,7 +27,7 @@ public class UsageHistory {
 
     /**
      * Totals per provider and model: the whole UTC days from {@code usage_rollup_daily}, the hours before the first
-     * and after the last whole day from {@code usage_hourly} (both sum the same events per provider and model).
+     * and after the last whole day from {@code usage_model_hourly} (both sum the same events per provider and model).
      */
     private static final String TOTALS_BY_MODEL = """
             select provider, model,
@@ -39,7 +39,7 @@ public class UsageHistory {
                 sum(errors)::bigint as errors,
                 sum(cost_usd) as cost_usd,
                 sum(unpriced_requests)::bigint as unpriced_requests
-            from (select provider, model, %1$s from usage_hourly
+            from (select provider, model, %1$s from usage_model_hourly
                   where tenant_id = ? and (hour >= ? and hour < ? or hour >= ? and hour < ?)
                   union all
                   select provider, model, %1$s from usage_rollup_daily
@@ -47,6 +47,9 @@ public class UsageHistory {
             group by provider, model
             order by provider, model
             """.formatted(Measures.COLUMNS);
+
+    /** How the aggregates file a call without a model (part of their primary keys). */
+    private static final String NO_MODEL = "";
 
     private final JdbcTemplate jdbc;
 
@@ -65,7 +68,7 @@ public class UsageHistory {
                 : from.truncatedTo(ChronoUnit.DAYS).plus(1, ChronoUnit.DAYS);
         Instant lastDay = to.truncatedTo(ChronoUnit.DAYS);
         if (!firstDay.isBefore(lastDay)) {
-            // No whole day: every hour from usage_hourly, none from the daily table.
+            // No whole day: every hour from usage_model_hourly, none from the daily table.
             firstDay = to;
             lastDay = to;
         }
@@ -87,7 +90,7 @@ public class UsageHistory {
 
     private static ModelUsage modelUsage(ResultSet row, int rowNum) throws SQLException {
         String model = row.getString("model");
-        return new ModelUsage(row.getString("provider"), HourlyTotal.NONE.equals(model) ? null : model,
+        return new ModelUsage(row.getString("provider"), NO_MODEL.equals(model) ? null : model,
                 row.getLong("requests"), row.getLong("input_tokens"), row.getLong("output_tokens"),
                 row.getLong("cache_read_tokens"), row.getLong("cache_write_tokens"), row.getLong("errors"),
                 row.getBigDecimal("cost_usd"), row.getLong("unpriced_requests"));

@@ -33,8 +33,8 @@ public class UsageLedger {
 
     /**
      * Inserts a batch given as one array per column, prices each new event with the price in force when it happened,
-     * and rolls the new ones up per hour and every analytics dimension, per day in the shapes the dashboard asks
-     * for (V10) and into the latency histograms, in one statement. Only rows the insert returns (new event ids)
+     * and rolls the new ones up per hour and every analytics dimension, per hour and model (V11), per day in the
+     * shapes the dashboard asks for (V10) and into the latency histograms, in one statement. Only rows the insert returns (new event ids)
      * reach the rollups, so a redelivery changes nothing; rollup rows are written in key order (no deadlocks).
      * Returns each new event's id and cost.
      */
@@ -68,6 +68,14 @@ public class UsageLedger {
                 group by 1, 2, 3, 4, 5, 6, 7, 8
                 order by 1, 2, 3, 4, 5, 6, 7, 8
                 on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set %s
+            ), model_hourly as (
+                insert into usage_model_hourly as r (tenant_id, hour, provider, model, region, tier, %s)
+                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
+                    coalesce(region, ''), coalesce(tier, ''), %s
+                from inserted
+                group by 1, 2, 3, 4, 5, 6
+                order by 1, 2, 3, 4, 5, 6
+                on conflict (tenant_id, hour, provider, model, region, tier) do update set %s
             ), measured as (
                 -- Each new event's latency and first-byte bucket, for the hourly and daily histograms; the bucket
                 -- formula is explained in V3.
@@ -107,6 +115,7 @@ public class UsageLedger {
             select event_id, cost_usd from inserted
             """.formatted(PriceList.COST_OF_EVENT,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
+                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     LatencyHistogram.BUCKET_OF_MS, histogram("usage_latency_hourly", "hour"),
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
                     Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
@@ -124,23 +133,6 @@ public class UsageLedger {
                 on conflict (tenant_id, %2$s, provider, model, metric, bucket) do update set
                     requests = l.requests + excluded.requests""".formatted(table, unit);
     }
-
-    /** Adds totals given as one array per column, in the order given (primary-key order: no deadlocks). */
-    private static final String ADD_TO_HOUR = """
-            insert into usage_hourly as h (tenant_id, hour, provider, model, user_id, requests, input_tokens,
-                output_tokens, cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
-            select * from unnest(?::text[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::bigint[],
-                ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::numeric[], ?::bigint[])
-            on conflict (tenant_id, hour, provider, model, user_id) do update set
-                requests = h.requests + excluded.requests,
-                input_tokens = h.input_tokens + excluded.input_tokens,
-                output_tokens = h.output_tokens + excluded.output_tokens,
-                cache_read_tokens = h.cache_read_tokens + excluded.cache_read_tokens,
-                cache_write_tokens = h.cache_write_tokens + excluded.cache_write_tokens,
-                errors = h.errors + excluded.errors,
-                cost_usd = h.cost_usd + excluded.cost_usd,
-                unpriced_requests = h.unpriced_requests + excluded.unpriced_requests
-            """;
 
     /** Adds spend given as one array per column, in the order given (primary-key order: no deadlocks). */
     private static final String ADD_TO_SPEND = """
@@ -192,58 +184,9 @@ public class UsageLedger {
                 fresh.add(event);
             }
         }
-        addToHours(HourlyTotal.of(fresh, costs));
         addToSpend(BudgetSpend.of(fresh, costs));
         addToGrants(fresh);
         return fresh.size();
-    }
-
-    private void addToHours(List<HourlyTotal> totals) {
-        if (totals.isEmpty()) {
-            return;
-        }
-        int n = totals.size();
-        String[] tenants = new String[n];
-        String[] hours = new String[n];
-        String[] providers = new String[n];
-        String[] models = new String[n];
-        String[] users = new String[n];
-        Long[] requests = new Long[n];
-        Long[] input = new Long[n];
-        Long[] output = new Long[n];
-        Long[] cacheRead = new Long[n];
-        Long[] cacheWrite = new Long[n];
-        Long[] errors = new Long[n];
-        BigDecimal[] cost = new BigDecimal[n];
-        Long[] unpriced = new Long[n];
-        for (int i = 0; i < n; i++) {
-            HourlyTotal total = totals.get(i);
-            HourlyTotal.Bucket bucket = total.bucket();
-            tenants[i] = bucket.tenantId();
-            hours[i] = bucket.hour().toString();
-            providers[i] = bucket.provider();
-            models[i] = bucket.model();
-            users[i] = bucket.userId();
-            requests[i] = total.requests();
-            input[i] = total.inputTokens();
-            output[i] = total.outputTokens();
-            cacheRead[i] = total.cacheReadTokens();
-            cacheWrite[i] = total.cacheWriteTokens();
-            errors[i] = total.errors();
-            cost[i] = total.cost();
-            unpriced[i] = total.unpriced();
-        }
-        jdbc.update(connection -> {
-            PreparedStatement statement = connection.prepareStatement(ADD_TO_HOUR);
-            Object[][] columns = {tenants, hours, providers, models, users, requests, input, output, cacheRead,
-                    cacheWrite, errors, cost, unpriced};
-            String[] types = {"text", "text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "int8",
-                    "numeric", "int8"};
-            for (int c = 0; c < columns.length; c++) {
-                statement.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
-            }
-            return statement;
-        });
     }
 
     private void addToSpend(List<BudgetSpend> spend) {

@@ -107,7 +107,7 @@ class UsageLedgerIT extends LedgerContext {
                 event.eventId())).isEqualTo(1);
         Map<String, Object> hourly = jdbc.queryForMap("""
                 select requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, errors
-                from usage_hourly where tenant_id = ? and hour = ?""", tenant, utc(hour));
+                from usage_model_hourly where tenant_id = ? and hour = ?""", tenant, utc(hour));
         assertThat(hourly).containsEntry("requests", 1L)
                 .containsEntry("input_tokens", 3_000_000_000L)
                 .containsEntry("output_tokens", 17L)
@@ -244,7 +244,7 @@ class UsageLedgerIT extends LedgerContext {
         awaitStored(third.eventId());
         assertThat(jdbc.queryForObject("select count(*) from usage_event where tenant_id = ?", Integer.class, tenant))
                 .isEqualTo(3);
-        assertThat(jdbc.queryForObject("select sum(input_tokens) from usage_hourly where tenant_id = ?", Long.class,
+        assertThat(jdbc.queryForObject("select sum(input_tokens) from usage_model_hourly where tenant_id = ?", Long.class,
                 tenant)).isEqualTo(6L);
         await().atMost(PATIENCE).until(() -> deadLetters() - deadLettersBefore == 2);
 
@@ -300,7 +300,7 @@ class UsageLedgerIT extends LedgerContext {
 
         awaitStored(event.eventId());
         assertThat(deadLetters()).isEqualTo(deadLettersBefore);
-        assertThat(jdbc.queryForObject("select requests from usage_hourly where tenant_id = ?", Long.class, tenant))
+        assertThat(jdbc.queryForObject("select requests from usage_model_hourly where tenant_id = ?", Long.class, tenant))
                 .isEqualTo(1);
     }
 
@@ -438,7 +438,7 @@ class UsageLedgerIT extends LedgerContext {
         assertThat(cost(anthropic)).isEqualByComparingTo("0.05775");
         assertThat(cost(unknown)).as("no price for this model yet").isNull();
         Map<String, Object> hour = jdbc.queryForMap("""
-                select sum(cost_usd) as cost, sum(unpriced_requests) as unpriced from usage_hourly
+                select sum(cost_usd) as cost, sum(unpriced_requests) as unpriced from usage_model_hourly
                 where tenant_id = ? and hour = ?""", tenant, utc(march.truncatedTo(ChronoUnit.HOURS)));
         assertThat((java.math.BigDecimal) hour.get("cost")).isEqualByComparingTo("0.29775");
         assertThat(((Number) hour.get("unpriced")).longValue()).isEqualTo(1);
@@ -490,7 +490,7 @@ class UsageLedgerIT extends LedgerContext {
         assertThat(result.get("unpriced_requests").asLong()).isZero();
         assertThat(cost(call)).isEqualByComparingTo("0.90");
         assertThat(cost(unpriced)).isEqualByComparingTo("0.10");
-        assertThat(jdbc.queryForObject("select sum(cost_usd) from usage_hourly where tenant_id = ?",
+        assertThat(jdbc.queryForObject("select sum(cost_usd) from usage_model_hourly where tenant_id = ?",
                 java.math.BigDecimal.class, tenant)).isEqualByComparingTo("1.00");
         assertThat(jdbc.queryForList("""
                 select tier || '=' || cost_usd::numeric(10, 2) || '/' || unpriced_requests from usage_rollup_hourly

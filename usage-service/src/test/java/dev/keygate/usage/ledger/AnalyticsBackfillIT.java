@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * V3 rolls up the events a ledger already held when it is upgraded, with the same buckets the ledger uses for new
  * events ({@link LatencyHistogram#bucketOf(long)}); V9 keys the rollups by license tier, leaving what was rolled up
- * before under no tier (''); V10 sums the hourly tables per day into the daily ones. A database of its own, migrated by Flyway as usage-service would.
+ * before under no tier (''); V10 sums the hourly tables per day into the daily ones, V11 the hourly rollup per model
+ * and hour. A database of its own, migrated by Flyway as usage-service would.
  */
 class AnalyticsBackfillIT {
 
@@ -96,7 +97,7 @@ class AnalyticsBackfillIT {
     }
 
     @Test
-    void sumsWhatTheHourlyTablesHoldPerDayExactlyWhenTheDailyTablesAreCreated() {
+    void sumsWhatTheHourlyTablesHoldPerDayAndPerModelHourExactlyWhenThoseTablesAreCreated() {
         DriverManagerDataSource source = emptyDatabase();
         JdbcTemplate jdbc = new JdbcTemplate(source);
         Flyway.configure().dataSource(source).target("2").load().migrate();
@@ -126,18 +127,21 @@ class AnalyticsBackfillIT {
         Flyway.configure().dataSource(source).load().migrate();
 
         assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
-                Integer.class)).isEqualTo(10);
+                Integer.class)).isEqualTo(11);
         String[][] tables = {
                 {"usage_rollup_daily", "provider, model, region, tier",
-                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')"},
-                {"usage_user_daily", "user_id", "coalesce(user_id, '')"},
-                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')"}};
+                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "day"},
+                {"usage_model_hourly", "provider, model, region, tier",
+                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "hour"},
+                {"usage_user_daily", "user_id", "coalesce(user_id, '')", "day"},
+                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')", "day"}};
         for (String[] table : tables) {
-            List<String> daily = jdbc.queryForList("select concat_ws('|', day, " + table[1] + ") || ' ' || "
-                    + DAILY_MEASURES + " from " + table[0] + " order by 1", String.class);
-            List<String> raw = jdbc.queryForList("select concat_ws('|', day, k) || ' ' || " + DAILY_MEASURES
-                    + " from (select date_trunc('day', occurred_at, 'UTC') as day, concat_ws('|', " + table[2]
-                    + ") as k, " + RAW_MEASURES + " from usage_event group by 1, 2) e order by 1", String.class);
+            List<String> daily = jdbc.queryForList("select concat_ws('|', " + table[3] + ", " + table[1]
+                    + ") || ' ' || " + DAILY_MEASURES + " from " + table[0] + " order by 1", String.class);
+            List<String> raw = jdbc.queryForList("select concat_ws('|', t, k) || ' ' || " + DAILY_MEASURES
+                    + " from (select date_trunc('" + table[3] + "', occurred_at, 'UTC') as t, concat_ws('|', "
+                    + table[2] + ") as k, " + RAW_MEASURES
+                    + " from usage_event group by 1, 2) e order by 1", String.class);
             assertThat(daily).as(table[0]).hasSizeGreaterThan(3).isEqualTo(raw);
         }
         assertThat(jdbc.queryForObject("select count(distinct day) from usage_rollup_daily", Integer.class))

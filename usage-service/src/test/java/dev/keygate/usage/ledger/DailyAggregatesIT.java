@@ -109,7 +109,8 @@ class DailyAggregatesIT extends LedgerContext {
                 EnumSet.of(Dimension.PROVIDER, Dimension.MODEL), EnumSet.of(Dimension.TIER),
                 EnumSet.of(Dimension.REGION), EnumSet.of(Dimension.PROVIDER, Dimension.MODEL, Dimension.TIER),
                 EnumSet.of(Dimension.USER), EnumSet.of(Dimension.KEY), EnumSet.of(Dimension.USER, Dimension.MODEL),
-                EnumSet.of(Dimension.KEY, Dimension.REGION));
+                EnumSet.of(Dimension.KEY, Dimension.REGION),
+                EnumSet.of(Dimension.PROVIDER, Dimension.MODEL, Dimension.REGION, Dimension.TIER));
         List<String[]> filters = List.of(new String[5], new String[] {"openai", null, null, null, null},
                 new String[] {null, "daily-b", null, null, null}, new String[] {null, null, "alice", null, null},
                 new String[] {null, null, null, "k2", null}, new String[] {null, null, null, null, "pro"},
@@ -281,15 +282,19 @@ class DailyAggregatesIT extends LedgerContext {
                 cache_write_tokens || ' ' || errors || ' ' || cost_usd::numeric(24, 12) || ' ' || unpriced_requests""";
         String[][] tables = {
                 {"usage_rollup_daily", "provider, model, region, tier",
-                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')"},
-                {"usage_user_daily", "user_id", "coalesce(user_id, '')"},
-                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')"}};
+                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "day"},
+                {"usage_model_hourly", "provider, model, region, tier",
+                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "hour"},
+                {"usage_user_daily", "user_id", "coalesce(user_id, '')", "day"},
+                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')", "day"}};
         for (String[] table : tables) {
-            List<String> daily = jdbc.queryForList("select concat_ws('|', day, " + table[1] + ") || ' ' || "
-                    + measures + " from " + table[0] + " where tenant_id = ? order by 1", String.class, tenant);
-            List<String> raw = jdbc.queryForList("select concat_ws('|', day, k) || ' ' || " + measures
-                    + " from (select date_trunc('day', occurred_at, 'UTC') as day, concat_ws('|', " + table[2]
-                    + ") as k, " + RAW_MEASURES + " from usage_event where tenant_id = ? group by 1, 2) e order by 1",
+            List<String> daily = jdbc.queryForList("select concat_ws('|', " + table[3] + ", " + table[1]
+                    + ") || ' ' || " + measures + " from " + table[0] + " where tenant_id = ? order by 1", String.class,
+                    tenant);
+            List<String> raw = jdbc.queryForList("select concat_ws('|', t, k) || ' ' || " + measures
+                    + " from (select date_trunc('" + table[3] + "', occurred_at, 'UTC') as t, concat_ws('|', "
+                    + table[2] + ") as k, " + RAW_MEASURES
+                    + " from usage_event where tenant_id = ? group by 1, 2) e order by 1",
                     String.class, tenant);
             assertThat(daily).as(table[0]).isNotEmpty().isEqualTo(raw);
         }
@@ -312,8 +317,8 @@ class DailyAggregatesIT extends LedgerContext {
 
     private Map<String, List<Map<String, Object>>> dailyRows(String tenant) {
         Map<String, List<Map<String, Object>>> rows = new TreeMap<>();
-        for (String table : List.of("usage_rollup_daily", "usage_user_daily", "usage_key_daily",
-                "usage_latency_daily")) {
+        for (String table : List.of("usage_rollup_daily", "usage_model_hourly", "usage_user_daily",
+                "usage_key_daily", "usage_latency_daily")) {
             rows.put(table, jdbc.queryForList("select * from " + table + " where tenant_id = ? order by "
                     + (table.contains("user") || table.contains("key") ? "1, 2, 3" : "1, 2, 3, 4, 5, 6"), tenant));
         }
