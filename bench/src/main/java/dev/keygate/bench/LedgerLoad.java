@@ -107,15 +107,15 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
             """;
 
     /**
-     * As {@code BudgetSpend}: per UTC day or month, for the tenant ('*'), the user and the proxy key; an event
-     * without cost and without tokens adds nothing.
+     * As {@code BudgetSpend}: per UTC day or month, for the tenant ('*') and the license tier (users' and keys'
+     * spend are their daily rows, V12); an event without cost and without tokens adds nothing.
      */
     private static final String SPEND = """
             insert into budget_spend (tenant_id, scope, subject, period, period_start, cost_usd, tokens)
             select e.tenant_id, s.scope, s.subject, '%1$s', date_trunc('%1$s', e.occurred_at, 'UTC'), sum(coalesce(e.cost_usd, 0)),
                 sum(e.input_tokens + e.output_tokens)
             from usage_event e,
-                 lateral (values ('tenant', '*'), ('user', e.user_id), ('proxy-key', e.proxy_key_id)) s(scope, subject)
+                 lateral (values ('tenant', '*'), ('tier', e.tier)) s(scope, subject)
             where s.subject is not null and (coalesce(e.cost_usd, 0) <> 0 or e.input_tokens + e.output_tokens <> 0)
             group by 1, 2, 3, 5
             """;

@@ -31,18 +31,34 @@ public class BudgetOverview {
 
     private static final String BUDGETS = """
             select l.scope, l.subject, l.source, l.period, l.limit_usd, l.limit_tokens, l.hard,
-                   coalesce(s.cost_usd, 0) as spent_usd, coalesce(s.tokens, 0) as spent_tokens
+                   spent.spent_usd, spent.spent_tokens
             from budget_limit l
-            left join budget_spend s on s.tenant_id = l.tenant_id and s.scope = l.scope and s.subject = l.subject
-                and s.period = l.period and s.period_start = case when l.period = 'day' then ? else ? end
+            join %s on p.period = l.period
+            %s
             where l.tenant_id = ?
             order by l.scope, l.subject, l.period, l.source
-            """;
+            """.formatted(SubjectSpend.CURRENT_PERIODS, SubjectSpend.OF_BUDGET);
 
+    /** Each day's spend this month of every subject with a monthly budget; days without spend are left out. */
     private static final String DAYS = """
-            select scope, subject, period_start, cost_usd, tokens from budget_spend
-            where tenant_id = ? and period = 'day' and period_start >= ? and period_start < ?
-            order by period_start
+            with m(tenant_id, start_at, end_at) as (select ?::text, ?::timestamptz, ?::timestamptz),
+            monthly as (select l.scope, l.subject from budget_limit l, m
+                        where l.tenant_id = m.tenant_id and l.period = 'month')
+            select s.scope, s.subject, s.period_start, s.cost_usd, s.tokens from budget_spend s, m
+            where s.tenant_id = m.tenant_id and s.period = 'day' and s.period_start >= m.start_at
+              and s.period_start < m.end_at
+            union all
+            select 'user', d.user_id, d.day, d.cost_usd, d.input_tokens + d.output_tokens from usage_user_daily d, m
+            where d.tenant_id = m.tenant_id and d.day >= m.start_at and d.day < m.end_at
+              and (d.cost_usd <> 0 or d.input_tokens + d.output_tokens <> 0)
+              and exists (select 1 from monthly where scope = 'user' and subject = d.user_id)
+            union all
+            select 'proxy-key', d.proxy_key_id, d.day, d.cost_usd, d.input_tokens + d.output_tokens
+            from usage_key_daily d, m
+            where d.tenant_id = m.tenant_id and d.day >= m.start_at and d.day < m.end_at
+              and (d.cost_usd <> 0 or d.input_tokens + d.output_tokens <> 0)
+              and exists (select 1 from monthly where scope = 'proxy-key' and subject = d.proxy_key_id)
+            order by 3
             """;
 
     private final JdbcTemplate jdbc;
@@ -90,7 +106,8 @@ public class BudgetOverview {
                     limitUsd == null ? null : limitUsd.stripTrailingZeros(), limitTokens, spentUsd, spentTokens,
                     used == null ? null : used.setScale(4, RoundingMode.HALF_UP), projected, alert,
                     daily ? List.of() : days.getOrDefault(row.getString("scope") + '/' + subject, List.of()));
-        }, dayStart.atOffset(ZoneOffset.UTC), monthStart.atOffset(ZoneOffset.UTC), tenantId);
+        }, dayStart.atOffset(ZoneOffset.UTC), dayStart.plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
+                monthStart.atOffset(ZoneOffset.UTC), monthEnd.atOffset(ZoneOffset.UTC), tenantId);
     }
 
     private static BigDecimal fraction(BigDecimal spent, BigDecimal limit) {

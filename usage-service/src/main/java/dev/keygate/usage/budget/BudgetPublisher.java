@@ -44,11 +44,11 @@ class BudgetPublisher {
 
     private static final String CURRENT_STATES = """
             select l.tenant_id, l.scope, l.subject, l.source, l.period, l.limit_usd, l.limit_tokens, l.hard,
-                   coalesce(s.cost_usd, 0) as spent_usd, coalesce(s.tokens, 0) as spent_tokens
+                   spent.spent_usd, spent.spent_tokens
             from budget_limit l
-            left join budget_spend s on s.tenant_id = l.tenant_id and s.scope = l.scope and s.subject = l.subject
-                and s.period = l.period and s.period_start = case when l.period = 'day' then ? else ? end
-            """;
+            join %s on p.period = l.period
+            %s
+            """.formatted(SubjectSpend.CURRENT_PERIODS, SubjectSpend.OF_BUDGET);
 
     private final JdbcTemplate jdbc;
     private final KafkaTemplate<String, String> kafka;
@@ -74,7 +74,9 @@ class BudgetPublisher {
         Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         boolean everything = Duration.between(lastFullPublish, now).compareTo(REPUBLISH_EVERY) >= 0;
         List<BudgetState> states = jdbc.query(CURRENT_STATES, (row, n) -> state(row, now, dayStart, monthStart),
-                dayStart.atOffset(ZoneOffset.UTC), monthStart.atOffset(ZoneOffset.UTC));
+                dayStart.atOffset(ZoneOffset.UTC), dayStart.plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
+                monthStart.atOffset(ZoneOffset.UTC),
+                today.withDayOfMonth(1).plusMonths(1).atStartOfDay().atOffset(ZoneOffset.UTC));
         for (BudgetState state : states) {
             BudgetState before = published.get(state.key());
             if (everything || changed(before, state)) {

@@ -38,9 +38,11 @@ class BudgetShareGrants {
             """;
 
     private static final String SPEND = """
-            select cost_usd, tokens from budget_spend
-            where tenant_id = ? and scope = ? and subject = ? and period = ? and period_start = ?
-            """;
+            select spent.spent_usd as cost_usd, spent.spent_tokens as tokens
+            from (select ?::text as tenant_id, ?::text as scope, ?::text as subject, ?::text as period) l
+            cross join (select ?::timestamptz as start_at, ?::timestamptz as end_at) p
+            %s
+            """.formatted(SubjectSpend.OF_BUDGET);
 
     private static final String OUTSTANDING = """
             select coalesce(sum(greatest(0, coalesce(settled_tokens, tokens) - used_tokens)), 0) as tokens,
@@ -106,7 +108,8 @@ class BudgetShareGrants {
         BigDecimal limitUsd = (BigDecimal) limit.get(0).get("limit_usd");
         Number limitTokens = (Number) limit.get(0).get("limit_tokens");
         List<Map<String, Object>> spend = jdbc.queryForList(SPEND, budget.tenantId(), budget.scope(),
-                budget.subject(), budget.period(), periodStart.atOffset(ZoneOffset.UTC));
+                budget.subject(), budget.period(), periodStart.atOffset(ZoneOffset.UTC),
+                BudgetKey.periodEnd(periodStart, budget.period()).atOffset(ZoneOffset.UTC));
         BigDecimal spentUsd = spend.isEmpty() ? BigDecimal.ZERO : (BigDecimal) spend.get(0).get("cost_usd");
         long spentTokens = spend.isEmpty() ? 0 : ((Number) spend.get(0).get("tokens")).longValue();
         Map<String, Object> outstanding = jdbc.queryForMap(OUTSTANDING, request.budgetKey(),
@@ -174,6 +177,12 @@ class BudgetShareGrants {
         static Instant periodStart(Instant now, String period) {
             var day = now.atOffset(ZoneOffset.UTC).toLocalDate();
             return ("month".equals(period) ? day.withDayOfMonth(1) : day).atStartOfDay().toInstant(ZoneOffset.UTC);
+        }
+
+        static Instant periodEnd(Instant start, String period) {
+            var day = start.atOffset(ZoneOffset.UTC).toLocalDate();
+            return ("month".equals(period) ? day.plusMonths(1) : day.plusDays(1)).atStartOfDay()
+                    .toInstant(ZoneOffset.UTC);
         }
     }
 }

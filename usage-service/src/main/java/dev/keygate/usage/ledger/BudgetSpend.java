@@ -14,10 +14,11 @@ import java.util.UUID;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 
 /**
- * What newly recorded events add to one row of {@code budget_spend}: a subject's (the tenant, a user, a proxy key, a
- * license tier) cost and tokens in one UTC day or month. A tier's row counts every call of that tier in the tenant
- * together, whichever license made it. Rows come in primary-key order so concurrent ledger transactions cannot
- * deadlock on them.
+ * What newly recorded events add to one row of {@code budget_spend}: the whole tenant's or a license tier's cost and
+ * tokens in one UTC day or month. A tier's row counts every call of that tier in the tenant together, whichever
+ * license made it. A user's and a proxy key's spend are not kept here (V12): budgets read them from
+ * {@code usage_user_daily} and {@code usage_key_daily}, which hold the same sums per day. Rows come in primary-key
+ * order so concurrent ledger transactions cannot deadlock on them.
  */
 record BudgetSpend(String tenantId, String scope, String subject, String period, Instant periodStart,
                    BigDecimal cost, long tokens) {
@@ -39,13 +40,6 @@ record BudgetSpend(String tenantId, String scope, String subject, String period,
             for (String period : List.of("day", "month")) {
                 Instant start = startOf(event.occurredAt(), period);
                 add(rows, new BudgetSpend(event.tenantId(), "tenant", WHOLE_TENANT, period, start, cost, tokens));
-                if (event.userId() != null) {
-                    add(rows, new BudgetSpend(event.tenantId(), "user", event.userId(), period, start, cost, tokens));
-                }
-                if (event.proxyKeyId() != null) {
-                    add(rows, new BudgetSpend(event.tenantId(), "proxy-key", event.proxyKeyId(), period, start, cost,
-                            tokens));
-                }
                 if (event.tier() != null) {
                     add(rows, new BudgetSpend(event.tenantId(), "tier", event.tier(), period, start, cost, tokens));
                 }

@@ -127,7 +127,7 @@ class AnalyticsBackfillIT {
         Flyway.configure().dataSource(source).load().migrate();
 
         assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
-                Integer.class)).isEqualTo(11);
+                Integer.class)).isEqualTo(12);
         String[][] tables = {
                 {"usage_rollup_daily", "provider, model, region, tier",
                         "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "day"},

@@ -439,13 +439,24 @@ class AnalyticsIT extends LedgerContext {
                 tenant);
         jdbc.update("insert into budget_spend values (?, 'tenant', '*', 'month', ?, 4, 40000)", tenant, month);
         jdbc.update("insert into budget_spend values (?, 'tenant', '*', 'day', ?, 4, 40000)", tenant, day);
-        jdbc.update("insert into budget_spend values (?, 'proxy-key', 'k1', 'day', ?, 0.5, 1000)", tenant, day);
-        jdbc.update("insert into budget_spend values (?, 'proxy-key', 'k1', 'day', ?, 9, 9000)", tenant,
-                day.minusDays(40));
+        // A key's and a user's spend are their rows of the daily tables (V12): tokens are input plus output.
+        jdbc.update("""
+                insert into usage_key_daily (tenant_id, day, proxy_key_id, requests, input_tokens, output_tokens,
+                    cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
+                values (?, ?, 'k1', 3, 600, 400, 50000, 0, 0, 0.5, 0), (?, ?, 'k1', 9, 9000, 0, 0, 0, 0, 9, 0)""",
+                tenant, day, tenant, day.minusDays(40));
+        jdbc.update("insert into budget_limit values (?, 'user', 'u1', 'policy-3', 'month', 20, 100000, false)",
+                tenant);
+        jdbc.update("""
+                insert into usage_user_daily (tenant_id, day, user_id, requests, input_tokens, output_tokens,
+                    cache_read_tokens, cache_write_tokens, errors, cost_usd, unpriced_requests)
+                values (?, ?, 'u1', 2, 2000, 500, 0, 0, 0, 2.5, 0), (?, ?, 'u1', 1, 0, 0, 0, 0, 1, 0, 0),
+                       (?, ?, 'u1', 7, 7000, 0, 0, 0, 0, 7, 0)""",
+                tenant, day, tenant, day.minusDays(40), tenant, month.minusMonths(1));
 
         JsonNode budgets = getJson(get("/api/v1/analytics/budgets").with(analyst(tenant))).get("budgets");
 
-        assertThat(budgets).hasSize(2);
+        assertThat(budgets).hasSize(3);
         JsonNode key = budgets.get(0);
         assertThat(key.get("scope").asString()).isEqualTo("proxy-key");
         assertThat(key.get("subject").asString()).isEqualTo("k1");
@@ -461,6 +472,15 @@ class AnalyticsIT extends LedgerContext {
         assertThat(organisation.get("days")).singleElement().satisfies(spent -> {
             assertThat(spent.get("day").asString()).isEqualTo(today.toString());
             assertThat(spent.get("cost_usd").decimalValue()).isEqualByComparingTo("4");
+        });
+        JsonNode user = budgets.get(2);
+        assertThat(user.get("subject").asString()).isEqualTo("u1");
+        assertThat(user.get("spent_usd").decimalValue()).as("this month's days only").isEqualByComparingTo("2.5");
+        assertThat(user.get("spent_tokens").asLong()).isEqualTo(2500);
+        assertThat(user.get("used").decimalValue()).isEqualByComparingTo("0.125");
+        assertThat(user.get("days")).singleElement().satisfies(spent -> {
+            assertThat(spent.get("day").asString()).isEqualTo(today.toString());
+            assertThat(spent.get("tokens").asLong()).isEqualTo(2500);
         });
         assertThat(getJson(get("/api/v1/analytics/budgets").with(analyst(uniqueTenant()))).get("budgets")).isEmpty();
     }
