@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import dev.keygate.contracts.usage.v1.UsageRecorded;
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
@@ -34,8 +37,9 @@ public class UsageLedger {
     /**
      * Inserts a batch given as one array per column, prices each new event with the price in force when it happened,
      * and rolls the new ones up per hour and every analytics dimension, per hour and model (V11), per day in the
-     * shapes the dashboard asks for (V10) and into the latency histograms, in one statement. Only rows the insert returns (new event ids)
-     * reach the rollups, so a redelivery changes nothing; rollup rows are written in key order (no deadlocks).
+     * shapes the dashboard asks for (V10) and into the latency histograms, in one statement. Only rows the insert
+     * returns (new event ids) reach the rollups, so a redelivery changes nothing; rollup rows are written in key order
+     * (no deadlocks).
      * Returns each new event's id and cost.
      */
     private static final String INSERT_EVENTS = """
@@ -60,22 +64,9 @@ public class UsageLedger {
                     input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, latency_ms, first_byte_ms, tier,
                     cost_usd
             ), rollup as (
-                insert into usage_rollup_hourly as r (tenant_id, hour, provider, model, user_id, proxy_key_id, region,
-                    tier, %s)
-                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                    coalesce(user_id, ''), coalesce(proxy_key_id, ''), coalesce(region, ''), coalesce(tier, ''), %s
-                from inserted
-                group by 1, 2, 3, 4, 5, 6, 7, 8
-                order by 1, 2, 3, 4, 5, 6, 7, 8
-                on conflict (tenant_id, hour, provider, model, user_id, proxy_key_id, region, tier) do update set %s
+                %s
             ), model_hourly as (
-                insert into usage_model_hourly as r (tenant_id, hour, provider, model, region, tier, %s)
-                select tenant_id, date_trunc('hour', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                    coalesce(region, ''), coalesce(tier, ''), %s
-                from inserted
-                group by 1, 2, 3, 4, 5, 6
-                order by 1, 2, 3, 4, 5, 6
-                on conflict (tenant_id, hour, provider, model, region, tier) do update set %s
+                %s
             ), measured as (
                 -- Each new event's latency and first-byte bucket, for the hourly and daily histograms; the bucket
                 -- formula is explained in V3.
@@ -88,39 +79,44 @@ public class UsageLedger {
             ), latency as (
                 %s
             ), rollup_daily as (
-                insert into usage_rollup_daily as r (tenant_id, day, provider, model, region, tier, %s)
-                select tenant_id, date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''),
-                    coalesce(region, ''), coalesce(tier, ''), %s
-                from inserted
-                group by 1, 2, 3, 4, 5, 6
-                order by 1, 2, 3, 4, 5, 6
-                on conflict (tenant_id, day, provider, model, region, tier) do update set %s
+                %s
             ), user_daily as (
-                insert into usage_user_daily as r (tenant_id, day, user_id, %s)
-                select tenant_id, date_trunc('day', occurred_at, 'UTC'), coalesce(user_id, ''), %s
-                from inserted
-                group by 1, 2, 3
-                order by 1, 2, 3
-                on conflict (tenant_id, day, user_id) do update set %s
+                %s
             ), key_daily as (
-                insert into usage_key_daily as r (tenant_id, day, proxy_key_id, %s)
-                select tenant_id, date_trunc('day', occurred_at, 'UTC'), coalesce(proxy_key_id, ''), %s
-                from inserted
-                group by 1, 2, 3
-                order by 1, 2, 3
-                on conflict (tenant_id, day, proxy_key_id) do update set %s
+                %s
             ), latency_daily as (
                 %s
             )
             select event_id, cost_usd from inserted
             """.formatted(PriceList.COST_OF_EVENT,
-                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
-                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
+                    rollup("usage_rollup_hourly", "hour", "provider", "model", "user_id", "proxy_key_id", "region",
+                            "tier"),
+                    rollup("usage_model_hourly", "hour", "provider", "model", "region", "tier"),
                     LatencyHistogram.BUCKET_OF_MS, histogram("usage_latency_hourly", "hour"),
-                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
-                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
-                    Measures.COLUMNS, Measures.OF_EVENTS, Measures.ADDED,
+                    rollup("usage_rollup_daily", "day", "provider", "model", "region", "tier"),
+                    rollup("usage_user_daily", "day", "user_id"),
+                    rollup("usage_key_daily", "day", "proxy_key_id"),
                     histogram("usage_latency_daily", "day"));
+
+    /**
+     * Adds the measures of the {@code inserted} rows of {@link #INSERT_EVENTS} to {@code table}, keyed by tenant, the
+     * start of the UTC {@code unit} (its column is named like the unit) and {@code keys}, a missing value as
+     * {@code ''}.
+     */
+    private static String rollup(String table, String unit, String... keys) {
+        String columns = String.join(", ", keys);
+        String values = Arrays.stream(keys).map(key -> "coalesce(" + key + ", '')").collect(Collectors.joining(", "));
+        String positions = IntStream.rangeClosed(1, keys.length + 2).mapToObj(Integer::toString)
+                .collect(Collectors.joining(", "));
+        return """
+                insert into %1$s as r (tenant_id, %2$s, %3$s, %4$s)
+                select tenant_id, date_trunc('%2$s', occurred_at, 'UTC'), %5$s, %6$s
+                from inserted
+                group by %7$s
+                order by %7$s
+                on conflict (tenant_id, %2$s, %3$s) do update set %8$s""".formatted(table, unit, columns,
+                Measures.COLUMNS, values, Measures.OF_EVENTS, positions, Measures.ADDED);
+    }
 
     /** Counts the {@code measured} rows of {@link #INSERT_EVENTS} into a latency histogram per {@code unit}. */
     private static String histogram(String table, String unit) {
