@@ -16,6 +16,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.BudgetState;
+import dev.keygate.usage.budget.BudgetShareGrants.BudgetKey;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,9 +75,8 @@ class BudgetPublisher {
         Instant monthStart = today.withDayOfMonth(1).atStartOfDay().toInstant(ZoneOffset.UTC);
         boolean everything = Duration.between(lastFullPublish, now).compareTo(REPUBLISH_EVERY) >= 0;
         List<BudgetState> states = jdbc.query(CURRENT_STATES, (row, n) -> state(row, now, dayStart, monthStart),
-                dayStart.atOffset(ZoneOffset.UTC), dayStart.plus(Duration.ofDays(1)).atOffset(ZoneOffset.UTC),
-                monthStart.atOffset(ZoneOffset.UTC),
-                today.withDayOfMonth(1).plusMonths(1).atStartOfDay().atOffset(ZoneOffset.UTC));
+                dayStart.atOffset(ZoneOffset.UTC), BudgetKey.periodEnd(dayStart, "day").atOffset(ZoneOffset.UTC),
+                monthStart.atOffset(ZoneOffset.UTC), BudgetKey.periodEnd(monthStart, "month").atOffset(ZoneOffset.UTC));
         for (BudgetState state : states) {
             BudgetState before = published.get(state.key());
             if (everything || changed(before, state)) {

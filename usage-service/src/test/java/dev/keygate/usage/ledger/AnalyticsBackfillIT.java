@@ -128,49 +128,10 @@ class AnalyticsBackfillIT {
 
         assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
                 Integer.class)).isEqualTo(12);
-        String[][] tables = {
-                {"usage_rollup_daily", "provider, model, region, tier",
-                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "day"},
-                {"usage_model_hourly", "provider, model, region, tier",
-                        "provider, coalesce(model, ''), coalesce(region, ''), coalesce(tier, '')", "hour"},
-                {"usage_user_daily", "user_id", "coalesce(user_id, '')", "day"},
-                {"usage_key_daily", "proxy_key_id", "coalesce(proxy_key_id, '')", "day"}};
-        for (String[] table : tables) {
-            List<String> daily = jdbc.queryForList("select concat_ws('|', " + table[3] + ", " + table[1]
-                    + ") || ' ' || " + DAILY_MEASURES + " from " + table[0] + " order by 1", String.class);
-            List<String> raw = jdbc.queryForList("select concat_ws('|', t, k) || ' ' || " + DAILY_MEASURES
-                    + " from (select date_trunc('" + table[3] + "', occurred_at, 'UTC') as t, concat_ws('|', "
-                    + table[2] + ") as k, " + RAW_MEASURES
-                    + " from usage_event group by 1, 2) e order by 1", String.class);
-            assertThat(daily).as(table[0]).hasSizeGreaterThan(3).isEqualTo(raw);
-        }
+        AggregatesOfEvents.assertEqualTheEvents(jdbc, "acme", 3, 10);
         assertThat(jdbc.queryForObject("select count(distinct day) from usage_rollup_daily", Integer.class))
                 .as("2026-01-04 to 11").isEqualTo(8);
-        List<String> latency = jdbc.queryForList("""
-                select concat_ws('|', day, provider, model, metric, bucket, requests) from usage_latency_daily
-                order by 1""", String.class);
-        List<String> rawLatency = jdbc.queryForList("""
-                select concat_ws('|', day, provider, model, metric, bucket, count(*))
-                from (select date_trunc('day', occurred_at, 'UTC') as day, provider, coalesce(model, '') as model,
-                          'latency' as metric, %1$s as bucket
-                      from (select *, latency_ms as ms from usage_event) e
-                      union all
-                      select date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''), 'first_byte', %1$s
-                      from (select *, first_byte_ms as ms from usage_event where first_byte_ms is not null) e) m
-                group by day, provider, model, metric, bucket order by 1""".formatted(LatencyHistogram.BUCKET_OF_MS),
-                String.class);
-        assertThat(latency).as("usage_latency_daily").hasSizeGreaterThan(10).isEqualTo(rawLatency);
     }
-
-    private static final String RAW_MEASURES = """
-            count(*) as requests, sum(input_tokens) as input_tokens, sum(output_tokens) as output_tokens, \
-            sum(cache_read_tokens) as cache_read_tokens, sum(cache_write_tokens) as cache_write_tokens, \
-            count(*) filter (where status >= 400) as errors, coalesce(sum(cost_usd), 0) as cost_usd, \
-            count(*) filter (where cost_usd is null and input_tokens + output_tokens > 0) as unpriced_requests""";
-
-    private static final String DAILY_MEASURES = """
-            requests::text || ' ' || input_tokens || ' ' || output_tokens || ' ' || cache_read_tokens || ' ' || \
-            cache_write_tokens || ' ' || errors || ' ' || cost_usd::numeric(24, 12) || ' ' || unpriced_requests""";
 
     private static final String ROLLUP = """
             select tenant_id, hour, provider, model, user_id, proxy_key_id, region, requests, input_tokens,
