@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Proxy load run on loopback: direct-to-fake-provider vs nginx vs Keygate's proxy (px_ auth, keyvault lease, usage
-# events to Kafka), with wrk, alternating targets; writes bench/results/proxy.md.
+# Proxy load run on loopback: direct-to-fake-provider vs nginx vs a bare Reactor Netty proxy vs Keygate's proxy (px_
+# auth, keyvault lease, usage events to Kafka), with wrk, alternating targets; writes bench/results/proxy.md.
 #   bench/proxy.sh [--duration=10] [--warmup=20] [--soak=600]
 # --duration: seconds per measured cell (12 cells). --warmup: at least this many seconds of unmeasured load on Keygate
 # before the cells, more (up to 4x) while the proxy's JIT compiler threads still take over 10% of its CPU; direct and

@@ -55,7 +55,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Load run on loopback: the same requests, with wrk, straight to a fake provider ("direct"), through nginx (the
- * ceiling of a reverse proxy) and through Keygate's proxy with everything on (px_ key authentication, key lease from
+ * ceiling of a reverse proxy), through a bare Reactor Netty proxy ({@link NettyFloorProxy}: the floor of Keygate's
+ * own HTTP stack) and through Keygate's proxy with everything on (px_ key authentication, key lease from
  * keyvault over mTLS, usage metering and one UsageRecorded per call to Kafka). Cells are run alternating targets and
  * every figure is also given as a ratio to direct. Starts and stops everything it needs.
  *
@@ -132,6 +133,7 @@ public final class ProxyBenchmark {
         int keyvaultPort = freePort();
         int keyvaultManagementPort = freePort();
         int proxyPort = freePort();
+        int floorPort = freePort();
 
         log("starting the bench provider on " + providerPort);
         ServiceProcess provider = ServiceProcess.start("bench-provider", List.of(ServiceProcess.javaExecutable()
@@ -144,6 +146,16 @@ public final class ProxyBenchmark {
         started.add(provider);
         URI providerUrl = URI.create("http://127.0.0.1:" + providerPort);
         provider.awaitReady("bench provider", Duration.ofSeconds(30), () -> status(providerUrl.resolve(
+                "/v1/chat/completions"), BODY, null) == 200);
+
+        log("starting the bare Reactor Netty proxy on " + floorPort);
+        ServiceProcess floor = ServiceProcess.start("netty-floor", List.of(ServiceProcess.javaExecutable().toString(),
+                "-XX:+UseSerialGC", "-Xms64m", "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                NettyFloorProxy.class.getName(), Integer.toString(floorPort), providerUrl.toString()), Map.of(), work,
+                work.resolve("netty-floor.log"));
+        started.add(floor);
+        URI floorUrl = URI.create("http://127.0.0.1:" + floorPort);
+        floor.awaitReady("bare Reactor Netty proxy", Duration.ofSeconds(30), () -> status(floorUrl.resolve(
                 "/v1/chat/completions"), BODY, null) == 200);
 
         log("starting nginx on " + nginxPort);
@@ -208,6 +220,7 @@ public final class ProxyBenchmark {
         Map<String, URI> targets = new LinkedHashMap<>();
         targets.put("direct", providerUrl);
         targets.put("nginx", nginxUrl);
+        targets.put("netty-floor", floorUrl);
         targets.put("keygate", keygateUrl);
         Path jsonScript = wrkScript("json.lua", BODY);
         Path streamScript = wrkScript("stream.lua", STREAM_BODY);
@@ -217,12 +230,17 @@ public final class ProxyBenchmark {
         // while its JIT compiler threads still take over 10% of the proxy's CPU: its figures are meant to be those of
         // a proxy that has been running, not of one still compiling its hot path.
         int others = Math.max(2, warmup / 4);
-        log("warming up (not measured): direct and nginx " + 2 * others + " s each, keygate at least " + warmup
-                + " s and until its JIT settles (at most " + 4 * warmup + " s)");
+        // The bare Reactor Netty proxy is a JVM too: it gets as long as Keygate's minimum, which its few classes need
+        // far less of.
+        int floorWarmup = Math.max(others, warmup / 2);
+        log("warming up (not measured): direct and nginx " + 2 * others + " s each, the bare Reactor Netty proxy "
+                + 2 * floorWarmup + " s, keygate at least " + warmup + " s and until its JIT settles (at most "
+                + 4 * warmup + " s)");
         for (Map.Entry<String, URI> target : targets.entrySet()) {
             if (!target.getKey().equals("keygate")) {
-                wrk(target.getValue(), jsonScript, 32, others);
-                wrk(target.getValue(), streamScript, 32, others);
+                int seconds = target.getKey().equals("netty-floor") ? floorWarmup : others;
+                wrk(target.getValue(), jsonScript, 32, seconds);
+                wrk(target.getValue(), streamScript, 32, seconds);
             }
         }
         int warmed = 0;
@@ -244,7 +262,8 @@ public final class ProxyBenchmark {
         wrk(keygateUrl, streamScript, 1, 2);
         warmupSummary = String.format(Locale.ROOT, "%d s of load on Keygate (%d requests, JSON and streaming, 32 "
                 + "connections, then 2 s each at 1 connection; JIT share of the proxy's CPU in the last 5 s: %.0f%%), "
-                + "%d s on direct and on nginx", warmed, warmRequests, 100 * jitShare, 2 * others);
+                + "%d s on direct and on nginx, %d s on the bare Reactor Netty proxy", warmed, warmRequests,
+                100 * jitShare, 2 * others, 2 * floorWarmup);
         String recording = System.getenv("KEYGATE_BENCH_JFR");
         boolean recordingStarted = recording != null && !recording.isBlank()
                 && jcmd(proxy.pid(), "JFR.start", "name=bench", "settings=profile",
@@ -270,6 +289,7 @@ public final class ProxyBenchmark {
                     long vaultTicks = cpuTicks(keyvault.pid());
                     long nginxTicks = processTreeTicks(nginx.pid());
                     long providerTicks = cpuTicks(provider.pid());
+                    long floorTicks = cpuTicks(floor.pid());
                     Wrk result = wrk(targets.get(name), mode.equals("json") ? jsonScript : streamScript, connections,
                             duration);
                     long proxyCpu = cpuTicks(proxy.pid()) - proxyTicks;
@@ -277,9 +297,11 @@ public final class ProxyBenchmark {
                     long vaultCpu = cpuTicks(keyvault.pid()) - vaultTicks;
                     long nginxCpu = processTreeTicks(nginx.pid()) - nginxTicks;
                     long providerCpu = cpuTicks(provider.pid()) - providerTicks;
+                    long floorCpu = cpuTicks(floor.pid()) - floorTicks;
                     cells.add(new Cell(mode, connections, name, result, name.equals("keygate") ? proxyCpu : -1,
                             name.equals("keygate") ? vaultCpu : -1, proxy.rssKiB(), jitCpu,
-                            name.equals("nginx") ? nginxCpu : -1, providerCpu));
+                            name.equals("nginx") ? nginxCpu : -1, name.equals("netty-floor") ? floorCpu : -1,
+                            providerCpu));
                     log(String.format(Locale.ROOT, "%-6s c=%-2d %-7s %8.0f req/s p50 %7.3f ms p99 %7.3f ms", mode,
                             connections, name, result.requestsPerSecond(), result.p50Ms(), result.p99Ms()));
                 }
@@ -653,7 +675,7 @@ public final class ProxyBenchmark {
     private String report(int duration, int warmup, int soakSeconds, List<Cell> cells, Map<String, double[]> ttfb, List<long[]> soak, long rssKiB,
                           String spoolFiles) {
         StringBuilder out = new StringBuilder();
-        out.append("# proxy load run: direct vs nginx vs Keygate\n\n");
+        out.append("# proxy load run: direct vs nginx vs a bare Reactor Netty proxy vs Keygate\n\n");
         out.append(String.format(Locale.ROOT, "%s · %d cores (%s) · Java %s · wrk %s · nginx %s%n%n", Instant.now(),
                 Runtime.getRuntime().availableProcessors(), cpuModel(), System.getProperty("java.version"),
                 commandVersion(List.of("wrk", "-v")), commandVersion(List.of(nginxExecutable(), "-v"))));
@@ -697,10 +719,12 @@ public final class ProxyBenchmark {
                         cell.vaultTicks() * 1e6 / CLOCK_TICKS / cell.result().requests(), cell.rssKiB() / 1024));
             }
         }
-        out.append("\nThe same figure for nginx (master and worker processes) and for the fake provider, as yardsticks "
-                + "measured in the same cells (the provider answers every target's calls; its CPU is not the proxy's):"
-                + "\n\n| mode | conns | nginx µs/request | provider µs/request (direct cell) | provider µs/request "
-                + "(keygate cell) |\n|---|---|---|---|---|\n");
+        out.append("\nThe same figure for nginx (master and worker processes), for the bare Reactor Netty proxy "
+                + "(`NettyFloorProxy`: Keygate's HTTP stack without Spring, forwarding with a key swap and a flush per "
+                + "chunk, no authentication, limits, metering or usage events) and for the fake provider, as "
+                + "yardsticks measured in the same cells (the provider answers every target's calls; its CPU is not "
+                + "the proxy's):\n\n| mode | conns | nginx µs/request | bare Reactor Netty µs/request | provider "
+                + "µs/request (direct cell) | provider µs/request (keygate cell) |\n|---|---|---|---|---|---|\n");
         for (String mode : List.of("json", "stream")) {
             for (int connections : List.of(1, 32)) {
                 Map<String, Cell> byTarget = new LinkedHashMap<>();
@@ -709,8 +733,10 @@ public final class ProxyBenchmark {
                 Cell nginxCell = byTarget.get("nginx");
                 Cell directCell = byTarget.get("direct");
                 Cell keygateCell = byTarget.get("keygate");
-                out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f |%n", mode, connections,
-                        perRequestMicros(nginxCell.nginxTicks(), nginxCell), perRequestMicros(
+                Cell floorCell = byTarget.get("netty-floor");
+                out.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %.0f | %.0f | %.0f |%n", mode, connections,
+                        perRequestMicros(nginxCell.nginxTicks(), nginxCell), perRequestMicros(floorCell.floorTicks(),
+                                floorCell), perRequestMicros(
                                 directCell.providerTicks(), directCell), perRequestMicros(keygateCell.providerTicks(),
                                 keygateCell)));
             }
@@ -816,6 +842,6 @@ public final class ProxyBenchmark {
     }
 
     private record Cell(String mode, int connections, String target, Wrk result, long proxyTicks, long vaultTicks,
-                        long rssKiB, long jitTicks, long nginxTicks, long providerTicks) {
+                        long rssKiB, long jitTicks, long nginxTicks, long floorTicks, long providerTicks) {
     }
 }
