@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * Fills usage-service's ledger with synthetic events by bulk SQL (not through Kafka), then builds every aggregate the
  * ledger maintains per event with the equivalent set-based SQL: {@code budget_spend} as {@code BudgetSpend},
- * {@code usage_rollup_hourly} and {@code usage_latency_hourly} with the V3 migration's own backfill statements, the
- * daily tables from those with V10's and {@code usage_model_hourly} with V11's, read from the migration files.
+ * {@code usage_rollup_hourly} with the V3 migration's own backfill statements, the daily tables from those with V10's
+ * and {@code usage_model_hourly} with V11's, read from the migration files; the latency histograms in V13's shape
+ * (one array of bucket counts each) with statements of its own.
  *
  * <p>The spread: 90 days up to now; 3,000 proxy keys picked with a skew (a few keys make most calls), each key
  * belonging to one of 1,000 users and running in one region; a user belongs to one of four tenants (acme about
@@ -136,6 +137,37 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
             from bench_key where k % 20 = 0
             """;
 
+    /**
+     * The hourly latency histograms in V13's shape, from the events: the ledger's buckets (V3's formula) counted per
+     * hour, provider, model and metric into one array each with V13's {@code usage_histogram}.
+     */
+    private static final String LATENCY_HOURLY = """
+            insert into usage_latency_hourly (tenant_id, hour, provider, model, metric, counts)
+            select tenant_id, hour, provider, model, metric, usage_histogram(bucket, requests)
+            from (select tenant_id, date_trunc('hour', occurred_at, 'UTC') as hour, provider, coalesce(model, '') as model,
+                      metric, case when ms <= 0 then 0 else 1 + ceil(ln(ms::double precision) / ln(1.05))::integer end
+                          as bucket, count(*) as requests
+                  from (select tenant_id, occurred_at, provider, model, 'latency' as metric, latency_ms as ms
+                        from usage_event
+                        union all
+                        select tenant_id, occurred_at, provider, model, 'first_byte', first_byte_ms from usage_event
+                        where first_byte_ms is not null) m
+                  group by 1, 2, 3, 4, 5, 6) b
+            group by 1, 2, 3, 4, 5
+            """;
+
+    /** The daily latency histograms from the hourly ones. */
+    private static final String LATENCY_DAILY = """
+            insert into usage_latency_daily (tenant_id, day, provider, model, metric, counts)
+            select tenant_id, day, provider, model, metric, usage_histogram(bucket, requests)
+            from (select tenant_id, date_trunc('day', hour, 'UTC') as day, provider, model, metric,
+                      (b.i - 1)::integer as bucket, sum(b.requests)::bigint as requests
+                  from usage_latency_hourly cross join lateral unnest(counts) with ordinality as b(requests, i)
+                  where b.requests > 0
+                  group by 1, 2, 3, 4, 5, 6) d
+            group by 1, 2, 3, 4, 5
+            """;
+
     /** Where the V3 migration rolls up the events already in the ledger; run here as it is written there. */
     private static final String BACKFILL_MARKER = "-- Events already in the ledger are rolled up once here.";
 
@@ -159,6 +191,10 @@ record LedgerLoad(long events, double eventSeconds, double aggregateSeconds, Str
         List<String> backfill = new ArrayList<>(backfill(migrations.resolve("V3__analytics.sql"), BACKFILL_MARKER));
         backfill.addAll(backfill(migrations.resolve("V10__daily_aggregates.sql"), DAILY_MARKER));
         backfill.addAll(backfill(migrations.resolve("V11__model_hourly.sql"), MODEL_HOURLY_MARKER));
+        // V3's and V10's histograms have one row per bucket; V13 keeps one array per histogram, built here instead.
+        backfill.removeIf(statement -> statement.contains("insert into usage_latency_"));
+        backfill.add(LATENCY_HOURLY);
+        backfill.add(LATENCY_DAILY);
         boolean autoCommit = db.getAutoCommit();
         db.setAutoCommit(true);
         try (Statement statement = db.createStatement()) {

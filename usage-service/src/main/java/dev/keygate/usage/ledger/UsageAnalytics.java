@@ -110,9 +110,11 @@ public class UsageAnalytics {
     /** Latency and first-byte percentiles per provider and model, ordered by provider and model. */
     public List<LatencyRow> latency(UsageFilter filter) {
         List<Object> arguments = new ArrayList<>();
-        String sql = "select provider, model, metric, bucket, sum(requests)::bigint as requests from "
-                + parts(filter, "usage_latency_hourly", "usage_latency_daily",
-                        List.of("provider, model, metric, bucket, requests"), false, arguments)
+        // Each stored row holds a whole histogram (V13): counts[i] is bucket i - 1's.
+        String sql = "select provider, model, metric, b.i - 1 as bucket, sum(b.requests)::bigint as requests from "
+                + parts(filter, "usage_latency_hourly", "usage_latency_daily", List.of("provider, model, metric, counts"),
+                        false, arguments)
+                + " cross join lateral unnest(u.counts) with ordinality as b(requests, i) where b.requests > 0"
                 + " group by 1, 2, 3, 4 order by 1, 2, 3, 4";
         Map<List<String>, Map<String, NavigableMap<Integer, Long>>> histograms = new LinkedHashMap<>();
         jdbc.query(sql, (RowCallbackHandler) row -> histograms

@@ -118,16 +118,22 @@ public class UsageLedger {
                 Measures.COLUMNS, values, Measures.OF_EVENTS, positions, Measures.ADDED);
     }
 
-    /** Counts the {@code measured} rows of {@link #INSERT_EVENTS} into a latency histogram per {@code unit}. */
+    /**
+     * Counts the {@code measured} rows of {@link #INSERT_EVENTS} into a latency histogram per {@code unit}: one row per
+     * tenant, unit, provider, model and metric, its buckets' counts added to the stored ones (V13).
+     */
     private static String histogram(String table, String unit) {
         return """
-                insert into %1$s as l (tenant_id, %2$s, provider, model, metric, bucket, requests)
-                select tenant_id, date_trunc('%2$s', occurred_at, 'UTC'), provider, model, metric, bucket, count(*)
-                from measured
-                group by 1, 2, 3, 4, 5, 6
-                order by 1, 2, 3, 4, 5, 6
-                on conflict (tenant_id, %2$s, provider, model, metric, bucket) do update set
-                    requests = l.requests + excluded.requests""".formatted(table, unit);
+                insert into %1$s as l (tenant_id, %2$s, provider, model, metric, counts)
+                select tenant_id, %2$s, provider, model, metric, usage_histogram(bucket, requests)
+                from (select tenant_id, date_trunc('%2$s', occurred_at, 'UTC') as %2$s, provider, model, metric, bucket,
+                          count(*) as requests
+                      from measured
+                      group by 1, 2, 3, 4, 5, 6) b
+                group by 1, 2, 3, 4, 5
+                order by 1, 2, 3, 4, 5
+                on conflict (tenant_id, %2$s, provider, model, metric) do update set
+                    counts = usage_histogram_add(l.counts, excluded.counts)""".formatted(table, unit);
     }
 
     /** Adds spend given as one array per column, in the order given (primary-key order: no deadlocks). */

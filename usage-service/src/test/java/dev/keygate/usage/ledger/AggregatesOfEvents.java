@@ -38,7 +38,7 @@ final class AggregatesOfEvents {
 
     /**
      * Every table's rows of the tenant equal its raw events grouped the same way; each measure table holds more than
-     * {@code moreRows} rows and the daily latency histogram more than {@code moreLatencyRows}.
+     * {@code moreRows} rows and each latency histogram table more than {@code moreLatencyRows} (bucket, count) pairs.
      */
     static void assertEqualTheEvents(JdbcTemplate jdbc, String tenant, int moreRows, int moreLatencyRows) {
         for (String[] table : TABLES) {
@@ -52,20 +52,29 @@ final class AggregatesOfEvents {
                     String.class, tenant);
             assertThat(stored).as(table[0]).hasSizeGreaterThan(moreRows).isEqualTo(raw);
         }
-        List<String> latency = jdbc.queryForList("""
-                select concat_ws('|', day, provider, model, metric, bucket, requests) from usage_latency_daily
-                where tenant_id = ? order by 1""", String.class, tenant);
-        List<String> rawLatency = jdbc.queryForList("""
-                select concat_ws('|', day, provider, model, metric, bucket, count(*))
-                from (select date_trunc('day', occurred_at, 'UTC') as day, provider, coalesce(model, '') as model,
-                          'latency' as metric, %1$s as bucket
-                      from (select *, latency_ms as ms from usage_event where tenant_id = ?) e
-                      union all
-                      select date_trunc('day', occurred_at, 'UTC'), provider, coalesce(model, ''), 'first_byte', %1$s
-                      from (select *, first_byte_ms as ms from usage_event
-                            where tenant_id = ? and first_byte_ms is not null) e) m
-                group by day, provider, model, metric, bucket order by 1""".formatted(LatencyHistogram.BUCKET_OF_MS),
-                String.class, tenant, tenant);
-        assertThat(latency).as("usage_latency_daily").hasSizeGreaterThan(moreLatencyRows).isEqualTo(rawLatency);
+        for (String unit : new String[] {"hour", "day"}) {
+            String table = unit.equals("hour") ? "usage_latency_hourly" : "usage_latency_daily";
+            // One row per histogram (V13): counts[i] is bucket i - 1's, the array starting at subscript 1.
+            List<String> latency = jdbc.queryForList("""
+                    select concat_ws('|', %1$s, provider, model, metric, b.i - 1, b.requests)
+                    from %2$s cross join lateral unnest(counts) with ordinality as b(requests, i)
+                    where tenant_id = ? and b.requests > 0 order by 1""".formatted(unit, table), String.class, tenant);
+            List<String> rawLatency = jdbc.queryForList("""
+                    select concat_ws('|', t, provider, model, metric, bucket, count(*))
+                    from (select date_trunc('%2$s', occurred_at, 'UTC') as t, provider, coalesce(model, '') as model,
+                              'latency' as metric, %1$s as bucket
+                          from (select *, latency_ms as ms from usage_event where tenant_id = ?) e
+                          union all
+                          select date_trunc('%2$s', occurred_at, 'UTC'), provider, coalesce(model, ''), 'first_byte',
+                              %1$s
+                          from (select *, first_byte_ms as ms from usage_event
+                                where tenant_id = ? and first_byte_ms is not null) e) m
+                    group by t, provider, model, metric, bucket order by 1""".formatted(LatencyHistogram.BUCKET_OF_MS,
+                    unit), String.class, tenant, tenant);
+            assertThat(latency).as(table).hasSizeGreaterThan(moreLatencyRows).isEqualTo(rawLatency);
+            assertThat(jdbc.queryForObject("select count(*) from " + table
+                    + " where tenant_id = ? and (array_lower(counts, 1) <> 1 or counts[1] is null)", Integer.class,
+                    tenant)).as("%s: every histogram starts at bucket 0", table).isZero();
+        }
     }
 }

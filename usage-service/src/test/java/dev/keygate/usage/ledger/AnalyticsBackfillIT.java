@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * V3 rolls up the events a ledger already held when it is upgraded, with the same buckets the ledger uses for new
  * events ({@link LatencyHistogram#bucketOf(long)}); V9 keys the rollups by license tier, leaving what was rolled up
  * before under no tier (''); V10 sums the hourly tables per day into the daily ones, V11 the hourly rollup per model
- * and hour. A database of its own, migrated by Flyway as usage-service would.
+ * and hour, V13 turns the latency histograms' rows per bucket into one array per histogram. A database of its own,
+ * migrated by Flyway as usage-service would.
  */
 class AnalyticsBackfillIT {
 
@@ -48,9 +49,10 @@ class AnalyticsBackfillIT {
                 .containsEntry("unpriced_requests", 0L);
 
         List<String> histogram = jdbc.query("""
-                select to_char(hour at time zone 'UTC', 'HH24:MI') || ' ' || model || ' ' || metric || ' ' || bucket
-                    || ' x' || requests
-                from usage_latency_hourly order by hour, model, metric, bucket""", (row, n) -> row.getString(1));
+                select to_char(hour at time zone 'UTC', 'HH24:MI') || ' ' || model || ' ' || metric || ' ' || b.i - 1
+                    || ' x' || b.requests
+                from usage_latency_hourly cross join lateral unnest(counts) with ordinality as b(requests, i)
+                where b.requests > 0 order by hour, model, metric, b.i""", (row, n) -> row.getString(1));
         assertThat(histogram).containsExactlyInAnyOrder(
                 "10:00 gpt-4o first_byte " + LatencyHistogram.bucketOf(20) + " x1",
                 "10:00 gpt-4o latency " + LatencyHistogram.bucketOf(7) + " x1",
@@ -127,7 +129,7 @@ class AnalyticsBackfillIT {
         Flyway.configure().dataSource(source).load().migrate();
 
         assertThat(jdbc.queryForObject("select max(version::int) from flyway_schema_history where success",
-                Integer.class)).isEqualTo(12);
+                Integer.class)).isEqualTo(13);
         AggregatesOfEvents.assertEqualTheEvents(jdbc, "acme", 3, 10);
         assertThat(jdbc.queryForObject("select count(distinct day) from usage_rollup_daily", Integer.class))
                 .as("2026-01-04 to 11").isEqualTo(8);
