@@ -2,9 +2,10 @@
 # Proxy load run on loopback: direct-to-fake-provider vs nginx vs a bare Reactor Netty proxy vs Keygate's proxy (px_
 # auth, keyvault lease, usage events to Kafka), with wrk, alternating targets; writes bench/results/proxy.md.
 #   bench/proxy.sh [--duration=10] [--warmup=20] [--soak=600]
-# --duration: seconds per measured cell (12 cells). --warmup: at least this many seconds of unmeasured load on Keygate
+# --duration: seconds per measured cell (16 cells). --warmup: at least this many seconds of unmeasured load on Keygate
 # before the cells, more (up to 4x) while the proxy's JIT compiler threads still take over 10% of its CPU; direct and
-# nginx get half as much. The defaults give 5-6 minutes in all, start-up included. --soak: an extra
+# nginx get half as much, the bare Reactor Netty proxy as much. The defaults give 6-8 minutes in all, start-up
+# included. --soak: an extra
 # Keygate run of that many seconds at 32 connections, sampling the proxy's RSS (the soak is --soak=600).
 # KEYGATE_BENCH_JFR=/tmp/proxy.jfr records the proxy during the measured cells; BENCH_PROXY_<NAME>=value sets
 # <NAME> in the proxy's environment. MAVEN_ARGS (e.g. -Dmaven.repo.local=...) reaches the build below.
