@@ -7,6 +7,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import dev.keygate.local.KeygateService;
@@ -24,7 +27,8 @@ import dev.keygate.testkit.TestKafka;
  */
 final class LoopbackUsageService {
 
-    final LocalPostgres postgres = LocalPostgres.shared();
+    /** Durable commits, as usage-service's exactly-once ledger needs them (see {@link LocalPostgres}). */
+    final LocalPostgres postgres = LocalPostgres.durable();
     final ServiceDatabase database = postgres.database("usage", false);
     final String kafka = TestKafka.bootstrapServers();
     final StackPorts ports;
@@ -40,8 +44,28 @@ final class LoopbackUsageService {
     }
 
     ServiceProcess start(Path root, Path work, Map<String, String> environment) {
+        List<String> jvmOptions = new ArrayList<>(KeygateService.USAGE.jvmOptions());
+        // async-profiler from the JVM's start (tools.profiler:async-profiler, its linux-x64/libasyncProfiler.so), per
+        // thread: KEYGATE_BENCH_ASPROF=<lib>, KEYGATE_BENCH_ASPROF_FILE=<out.collapsed>,
+        // KEYGATE_BENCH_ASPROF_START=<event and interval, e.g. start,event=wall,interval=2ms>.
+        String asprof = System.getenv("KEYGATE_BENCH_ASPROF");
+        if (asprof != null && !asprof.isBlank()) {
+            jvmOptions.add("-agentpath:" + Path.of(asprof).toAbsolutePath() + "="
+                    + System.getenv().getOrDefault("KEYGATE_BENCH_ASPROF_START", "start,event=itimer,interval=1ms")
+                    + ",threads,collapsed,file=" + System.getenv().getOrDefault("KEYGATE_BENCH_ASPROF_FILE",
+                    work.resolve("usage.collapsed").toString()));
+        }
+        // Settings to compare without a rebuild: KEYGATE_BENCH_USAGE_ENV=NAME=value,NAME=value (e.g.
+        // KEYGATE_USAGE_LEDGER_CONSUMERS=1) is added to the service's environment.
+        Map<String, String> withOverrides = new HashMap<>(environment);
+        for (String setting : System.getenv().getOrDefault("KEYGATE_BENCH_USAGE_ENV", "").split(",")) {
+            int equals = setting.indexOf('=');
+            if (equals > 0) {
+                withOverrides.put(setting.substring(0, equals), setting.substring(equals + 1));
+            }
+        }
         return ServiceProcess.startJar("usage-service", KeygateService.USAGE.executableJar(root, "0.1.0-SNAPSHOT"),
-                KeygateService.USAGE.jvmOptions(), environment, work, work.resolve("usage-service.log"));
+                jvmOptions, withOverrides, work, work.resolve("usage-service.log"));
     }
 
     void awaitHealthy(ServiceProcess service, Duration timeout) {

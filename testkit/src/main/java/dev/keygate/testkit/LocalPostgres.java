@@ -20,7 +20,12 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A real PostgreSQL 17 server (zonky's embedded binaries) on 127.0.0.1 with {@code wal_level=logical}, holding one
  * database per service, each owned by its own password-authenticated role that no other role can connect as.
  * {@link #shared()} is the per-JVM instance for tests; {@link #start(Path, int)} keeps its data between runs for the
- * one-machine stack.
+ * one-machine stack; {@link #durable()} is a fresh server that commits as the one-machine stack does, for benchmarks.
+ *
+ * <p>zonky's embedded server turns {@code synchronous_commit} off by default: a commit returns before its WAL is on
+ * disk, so a crash of PostgreSQL (not of a service) can lose the last few hundred milliseconds of commits. Tests keep
+ * that (their data dies with them); the one-machine stack and benchmarks turn it back on, because usage-service commits
+ * a batch's Kafka offsets once its ledger transaction has committed and would otherwise lose those events.
  */
 public final class LocalPostgres implements AutoCloseable {
 
@@ -37,23 +42,29 @@ public final class LocalPostgres implements AutoCloseable {
     /** The per-JVM server for tests: fresh data, a free port, stopped at JVM exit. */
     public static synchronized LocalPostgres shared() {
         if (shared == null) {
-            shared = launch(EmbeddedPostgres.builder().setCleanDataDirectory(true));
+            shared = launch(EmbeddedPostgres.builder().setCleanDataDirectory(true), false);
             Runtime.getRuntime().addShutdownHook(new Thread(shared::close, "local-postgres-stop"));
         }
         return shared;
     }
 
-    /** A server whose data lives in {@code dataDir} and survives restarts, on a fixed port. */
+    /** A server whose data lives in {@code dataDir} and survives restarts, on a fixed port; commits are durable. */
     public static LocalPostgres start(Path dataDir, int port) {
         return launch(EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
-                .setPort(port));
+                .setPort(port), true);
     }
 
-    private static LocalPostgres launch(EmbeddedPostgres.Builder builder) {
+    /** A fresh server on a free port whose commits are durable, as the one-machine stack's; the caller closes it. */
+    public static LocalPostgres durable() {
+        return launch(EmbeddedPostgres.builder().setCleanDataDirectory(true), true);
+    }
+
+    private static LocalPostgres launch(EmbeddedPostgres.Builder builder, boolean durable) {
         try {
             return new LocalPostgres(builder
+                    .setServerConfig("synchronous_commit", durable ? "on" : "off")
                     .setServerConfig("wal_level", "logical")
                     .setServerConfig("max_wal_senders", "8")
                     .setServerConfig("max_replication_slots", "8")

@@ -50,7 +50,8 @@ class UsageRecordedListener {
                 .register(meters);
     }
 
-    @KafkaListener(id = "usage-ledger", groupId = GROUP, topics = Topics.USAGE_RECORDED, batch = "true")
+    @KafkaListener(id = "usage-ledger", groupId = GROUP, topics = Topics.USAGE_RECORDED, batch = "true",
+            concurrency = "${keygate.usage.ledger.consumers}")
     void onUsageRecorded(List<ConsumerRecord<String, String>> records) {
         List<UsageRecorded> events = new ArrayList<>(records.size());
         for (ConsumerRecord<String, String> record : records) {
