@@ -12,6 +12,11 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import dev.keygate.contracts.usage.v1.TokenUsage;
 import dev.keygate.contracts.usage.v1.UsageRecorded;
@@ -95,6 +100,57 @@ class DailyAggregatesIT extends LedgerContext {
                 Instant.parse("2026-03-11T15:00:00Z"));
         assertThat(result.events()).isPositive();
         assertThat(result.costAfter()).isNotEqualByComparingTo(result.costBefore());
+        assertDailyTablesEqualTheEvents(tenant);
+        assertAnalyticsEqualTheEvents(tenant);
+    }
+
+    /**
+     * usage-service runs two ledger consumers per instance (keygate.usage.ledger.consumers) and usually two instances,
+     * whose transactions update the same aggregate rows and, after a rebalance, may carry the same events. Four
+     * threads record batches of one tenant's calls, each also re-sending a share of another's: nothing fails (no
+     * deadlock), every call counts once, and every aggregate equals the raw events.
+     */
+    @Test
+    void concurrentLedgerTransactionsCountEveryCallOnceWithoutDeadlocks() throws Exception {
+        String tenant = "t-" + UUID.randomUUID().toString().substring(0, 8);
+        price(tenant, "daily-a", "2026-01-01T00:00:00Z", "1", "2");
+        int writers = 4;
+        int each = 800;
+        List<UsageRecorded> events = calls(tenant, writers * each, new Random(20261208));
+        List<List<UsageRecorded>> shares = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            List<UsageRecorded> share = new ArrayList<>(events.subList(w * each, (w + 1) * each));
+            // Redeliveries: a quarter of the next writer's calls, in the middle of this one's.
+            int next = (w + 1) % writers * each;
+            share.addAll(each / 2, events.subList(next + each / 4, next + each / 2));
+            shares.add(share);
+        }
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService consumers = Executors.newFixedThreadPool(writers);
+        try {
+            List<Future<Integer>> counted = new ArrayList<>();
+            for (List<UsageRecorded> share : shares) {
+                counted.add(consumers.submit(() -> {
+                    start.await();
+                    int fresh = 0;
+                    for (int i = 0; i < share.size(); i += 100) {
+                        fresh += ledger.record(share.subList(i, Math.min(share.size(), i + 100)));
+                    }
+                    return fresh;
+                }));
+            }
+            start.countDown();
+            int fresh = 0;
+            for (Future<Integer> share : counted) {
+                fresh += share.get(2, TimeUnit.MINUTES);
+            }
+            assertThat(fresh).as("calls counted as new by the writers together").isEqualTo(events.size());
+        }
+        finally {
+            consumers.shutdownNow();
+        }
+        assertThat(jdbc.queryForObject("select count(*) from usage_event where tenant_id = ?", Long.class, tenant))
+                .isEqualTo(events.size());
         assertDailyTablesEqualTheEvents(tenant);
         assertAnalyticsEqualTheEvents(tenant);
     }
