@@ -3,6 +3,7 @@ package dev.keygate.bench;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.TokenUsage;
@@ -42,14 +45,15 @@ import tools.jackson.databind.json.JsonMapper;
  * the delay to its ledger row ({@code received_at}, set in the same transaction that makes it visible to the
  * analytics API) gives p50/p99/max.</li>
  * </ol>
- * Each tenant's calls come from 200 users, four in five through one of 500 proxy keys that each belong to one user.
+ * Each tenant's calls come from 200 users, four in five through one of 500 proxy keys that each belong to one user;
+ * the warm drain's calls are priced with the catalog's prices (admin-service's models.yaml).
  * Arguments: {@code [events=200000] [rate=1000] [seconds=30]}. Writes {@code bench/results/usage-ingest.md}.
  */
 public final class UsageIngestBenchmark {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final List<String> MODELS = List.of("gpt-4o-mini", "gpt-4o", "claude-3-5-haiku-latest",
-            "claude-sonnet-4", "gemini-2.0-flash");
+            "claude-sonnet-4-5", "gemini-2.0-flash");
 
     private UsageIngestBenchmark() {
     }
@@ -78,6 +82,7 @@ public final class UsageIngestBenchmark {
                 Drain cold = drain(db, "cold-%", events);
                 // The same number again, put on the topic while usage-service runs with its code compiled: the rate
                 // of a service that has been up for a while, as in production. The producer shares the machine.
+                int prices = System.getenv("KEYGATE_BENCH_NO_PRICES") == null ? priceCatalog(db, root) : 0;
                 // An idle backend reports its row counts within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL).
                 Thread.sleep(11_000);
                 Map<String, long[]> rowsBefore = tableWrites(db);
@@ -109,7 +114,8 @@ public final class UsageIngestBenchmark {
                 double[] delay = percentiles(db);
                 String report = report(events, cold, warm, produceSeconds, warmProduceSeconds, rate, seconds, sent,
                         count(db, "select count(*) from usage_event where tenant_id = 'fresh'"), delay,
-                        service.rssKiB(), rowsWritten);
+                        service.rssKiB(), rowsWritten, prices, count(db, "select count(*) from usage_event where "
+                        + "tenant_id like 'tenant-%' and cost_usd is not null"));
                 BenchHost.publish(root, "usage-ingest.md", report);
             }
             finally {
@@ -196,6 +202,42 @@ public final class UsageIngestBenchmark {
         }
     }
 
+    private static final Pattern CATALOG_PROVIDER = Pattern.compile("^  - name: ([a-z0-9-]+)");
+    private static final Pattern CATALOG_MODEL = Pattern.compile("\\{name: ([^,]+), .*pricing: \\{input: ([0-9.]+), "
+            + "output: ([0-9.]+), cache_read: ([0-9.]+), cache_write: ([0-9.]+)}}");
+
+    /**
+     * Prices every model of Keygate's predefined catalog (admin-service's models.yaml) from 2025-01-01, for every
+     * tenant, as admin-service announces them to usage-service; returns how many.
+     */
+    private static int priceCatalog(Connection db, Path root) throws Exception {
+        String provider = null;
+        int priced = 0;
+        try (PreparedStatement insert = db.prepareStatement("""
+                insert into model_price (id, tenant_id, provider, model, effective_from, input_per_million,
+                    output_per_million, cache_read_per_million, cache_write_per_million)
+                values (?, null, ?, ?, '2025-01-01T00:00:00Z', ?::numeric, ?::numeric, ?::numeric, ?::numeric)""")) {
+            for (String line : Files.readAllLines(root.resolve("admin-service/src/main/resources/models.yaml"))) {
+                Matcher named = CATALOG_PROVIDER.matcher(line);
+                if (named.find()) {
+                    provider = named.group(1);
+                }
+                Matcher model = CATALOG_MODEL.matcher(line);
+                if (provider != null && model.find()) {
+                    insert.setObject(1, UUID.randomUUID());
+                    insert.setString(2, provider);
+                    insert.setString(3, model.group(1).trim());
+                    for (int i = 2; i <= 5; i++) {
+                        insert.setString(i + 2, model.group(i));
+                    }
+                    insert.executeUpdate();
+                    priced++;
+                }
+            }
+        }
+        return priced;
+    }
+
     /** Rows inserted, updated, HOT-updated and deleted so far, per table of the service's schema. */
     private static Map<String, long[]> tableWrites(Connection db) throws SQLException {
         Map<String, long[]> writes = new TreeMap<>();
@@ -238,7 +280,8 @@ public final class UsageIngestBenchmark {
 
     private static String report(int events, Drain cold, Drain warm, double produceSeconds,
                                  double warmProduceSeconds, int rate, int seconds, int sent, long freshStored,
-                                 double[] delay, long rssKiB, Map<String, long[]> rowsWritten) {
+                                 double[] delay, long rssKiB, Map<String, long[]> rowsWritten, int prices,
+                                 long pricedEvents) {
         List<String> lines = new ArrayList<>();
         lines.add("# usage-service ledger ingest");
         lines.add("");
@@ -266,6 +309,11 @@ public final class UsageIngestBenchmark {
         lines.add(String.format("Putting each backlog on the topic took %.1f s (cold) and %.1f s (warm, while "
                 + "usage-service drained it). usage-service RSS at the end: %d MiB.", produceSeconds,
                 warmProduceSeconds, rssKiB / 1024));
+        lines.add("");
+        lines.add(String.format("Before the warm drain the %d model prices of Keygate's catalog (admin-service's "
+                + "`models.yaml`) were stored, as admin-service announces them, and %,d of its %,d events got a cost "
+                + "(failed calls cost 0). The cold drain's events found no price.",
+                prices, pricedEvents, warm.stored()));
         lines.add("");
         lines.add(String.format("Rows written per table during the warm drain (PostgreSQL's `pg_stat_user_tables`), per "
                 + "%,d events; a HOT update changes no index:", warm.stored()));
