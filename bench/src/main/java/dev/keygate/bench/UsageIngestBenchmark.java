@@ -1,5 +1,6 @@
 package dev.keygate.bench;
 
+import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import dev.keygate.contracts.Topics;
 import dev.keygate.contracts.usage.v1.TokenUsage;
@@ -30,6 +29,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.yaml.snakeyaml.Yaml;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -80,12 +80,12 @@ public final class UsageIngestBenchmark {
             try (Connection db = stack.connect()) {
                 stack.awaitHealthy(service, Duration.ofSeconds(180));
                 Drain cold = drain(db, "cold-%", events);
-                // The same number again, put on the topic while usage-service runs with its code compiled: the rate
-                // of a service that has been up for a while, as in production. The producer shares the machine.
-                int prices = System.getenv("KEYGATE_BENCH_NO_PRICES") == null ? priceCatalog(db, root) : 0;
+                int prices = priceCatalog(db, root);
                 // An idle backend reports its row counts within 10 s (PostgreSQL's PGSTAT_IDLE_INTERVAL).
                 Thread.sleep(11_000);
                 Map<String, long[]> rowsBefore = tableWrites(db);
+                // The same number again, put on the topic while usage-service runs with its code compiled: the rate
+                // of a service that has been up for a while, as in production. The producer shares the machine.
                 double warmProduceSeconds = produce(producer, "tenant-", events);
                 Drain warm = drain(db, "tenant-%", events);
                 Thread.sleep(11_000);
@@ -202,33 +202,34 @@ public final class UsageIngestBenchmark {
         }
     }
 
-    private static final Pattern CATALOG_PROVIDER = Pattern.compile("^  - name: ([a-z0-9-]+)");
-    private static final Pattern CATALOG_MODEL = Pattern.compile("\\{name: ([^,]+), .*pricing: \\{input: ([0-9.]+), "
-            + "output: ([0-9.]+), cache_read: ([0-9.]+), cache_write: ([0-9.]+)}}");
-
     /**
      * Prices every model of Keygate's predefined catalog (admin-service's models.yaml) from 2025-01-01, for every
      * tenant, as admin-service announces them to usage-service; returns how many.
      */
+    @SuppressWarnings("unchecked")
     private static int priceCatalog(Connection db, Path root) throws Exception {
-        String provider = null;
+        Map<String, Object> catalog;
+        try (Reader yaml = Files.newBufferedReader(root.resolve("admin-service/src/main/resources/models.yaml"))) {
+            catalog = new Yaml().load(yaml);
+        }
         int priced = 0;
         try (PreparedStatement insert = db.prepareStatement("""
                 insert into model_price (id, tenant_id, provider, model, effective_from, input_per_million,
                     output_per_million, cache_read_per_million, cache_write_per_million)
                 values (?, null, ?, ?, '2025-01-01T00:00:00Z', ?::numeric, ?::numeric, ?::numeric, ?::numeric)""")) {
-            for (String line : Files.readAllLines(root.resolve("admin-service/src/main/resources/models.yaml"))) {
-                Matcher named = CATALOG_PROVIDER.matcher(line);
-                if (named.find()) {
-                    provider = named.group(1);
-                }
-                Matcher model = CATALOG_MODEL.matcher(line);
-                if (provider != null && model.find()) {
+            for (Map<String, Object> provider : (List<Map<String, Object>>) catalog.get("providers")) {
+                for (Map<String, Object> model : (List<Map<String, Object>>) provider.getOrDefault("models",
+                        List.of())) {
+                    Map<String, Object> pricing = (Map<String, Object>) model.get("pricing");
+                    if (pricing == null) {
+                        continue;
+                    }
                     insert.setObject(1, UUID.randomUUID());
-                    insert.setString(2, provider);
-                    insert.setString(3, model.group(1).trim());
-                    for (int i = 2; i <= 5; i++) {
-                        insert.setString(i + 2, model.group(i));
+                    insert.setString(2, (String) provider.get("name"));
+                    insert.setString(3, (String) model.get("name"));
+                    List<String> prices = List.of("input", "output", "cache_read", "cache_write");
+                    for (int i = 0; i < prices.size(); i++) {
+                        insert.setString(4 + i, String.valueOf(pricing.get(prices.get(i))));
                     }
                     insert.executeUpdate();
                     priced++;
